@@ -1,0 +1,3 @@
+from costctl.cli.app import main
+
+main()

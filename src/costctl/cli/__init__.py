@@ -1,0 +1,1 @@
+"""argv -> request -> command -> renderer -> stdout. Thin Typer modules, one per command."""

@@ -1,0 +1,112 @@
+"""Options, output and error handling shared by every command.
+
+stdout carries data only; notes and errors go to stderr (stdout is flushed first so pipes and terminals
+agree). A `CostctlError` becomes one line `costctl: error: ...` and its exit code; any other exception is
+a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+
+from costctl.errors import CostctlError, ExitCode, InputError
+from costctl.report import Format, Report
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+FormatOpt = Annotated[
+    Format,
+    typer.Option("--format", "-f", help="Output format: table, json, csv, markdown.", case_sensitive=False),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write the result to FILE (written only once the result exists)."),
+]
+PricingDirOpt = Annotated[
+    Path | None,
+    typer.Option("--pricing", help="Directory of price tables replacing the bundled ones [env: COSTCTL_PRICING]."),
+]
+OverlayOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--pricing-overlay",
+        help="YAML file overriding some models (e.g. negotiated discounts); repeatable "
+        "[env: COSTCTL_PRICING_OVERLAY].",
+    ),
+]
+
+
+def note(message: str) -> None:
+    sys.stdout.flush()
+    print(f"costctl: {message}", file=sys.stderr)
+
+
+def fail(error: CostctlError) -> NoReturn:
+    sys.stdout.flush()
+    print(f"costctl: error: {error.line()}", file=sys.stderr)
+    raise typer.Exit(int(error.exit_code))
+
+
+def handle_errors(func: F) -> F:
+    """Turn user errors into one line and an exit code; Ctrl-C into 130."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CostctlError as exc:
+            fail(exc)
+        except KeyboardInterrupt:
+            sys.stdout.flush()
+            print("costctl: interrupted", file=sys.stderr)
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def catalog(pricing: Path | None, overlays: list[Path] | None) -> Any:
+    from costctl.pricing.catalog import load_catalog
+
+    return load_catalog(pricing, overlays or ())
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: never a half-written file."""
+    target = path.expanduser()
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError(f"cannot write output: directory {str(directory)!r} does not exist", where=str(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputError(f"cannot write output: {exc.strerror}", where=str(path)) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"cannot write output: {exc.strerror}", where=str(path)) from None
+
+
+def emit(report: Report, fmt: Format, output: Path | None = None) -> None:
+    """Render and deliver a report: notes to stderr, data to stdout or to `output`."""
+    from costctl.render import render
+
+    text = render(report, fmt)
+    for line in report.notes:
+        note(f"note: {line}")
+    if output is not None:
+        write_atomic(output, text)
+        note(f"wrote {output}")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()

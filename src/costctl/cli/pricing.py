@@ -1,0 +1,99 @@
+"""`costctl pricing ...`: inspect and validate the price tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from costctl.cli.common import FormatOpt, OutputOpt, OverlayOpt, PricingDirOpt, catalog, emit, handle_errors
+from costctl.errors import ExitCode
+from costctl.report import Format
+
+app = typer.Typer(help="List, show, validate and check the price tables.", no_args_is_help=True)
+
+AtOpt = Annotated[str | None, typer.Option("--at", help="Prices in force on this date (YYYY-MM-DD).")]
+
+
+@app.command("list")
+@handle_errors
+def list_(
+    provider: Annotated[str | None, typer.Option(help="Only this provider.")] = None,
+    at: AtOpt = None,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    pricing: PricingDirOpt = None,
+    pricing_overlay: OverlayOpt = None,
+) -> None:
+    """List every priced model with its current rates (USD per 1M tokens).
+
+    Example: costctl pricing list --provider anthropic --format markdown
+    """
+    from costctl.cli.options import parse_day
+    from costctl.commands.pricing import list_models
+
+    emit(list_models(catalog(pricing, pricing_overlay), on=parse_day(at), provider=provider), fmt, output)
+
+
+@app.command("show")
+@handle_errors
+def show(
+    model: Annotated[str, typer.Argument(help="Model id or alias.")],
+    at: AtOpt = None,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    pricing: PricingDirOpt = None,
+    pricing_overlay: OverlayOpt = None,
+) -> None:
+    """Show one model: aliases, limits, every price period, source and checked date.
+
+    Example: costctl pricing show gpt-4o-mini-2024-07-18
+    """
+    from costctl.cli.options import parse_day
+    from costctl.commands.pricing import show_model
+
+    emit(show_model(catalog(pricing, pricing_overlay), model, on=parse_day(at)), fmt, output)
+
+
+@app.command("validate")
+@handle_errors
+def validate(
+    directory: Annotated[Path | None, typer.Argument(help="Directory of price tables (default: bundled).")] = None,
+    pricing_overlay: OverlayOpt = None,
+    fmt: FormatOpt = Format.TABLE,
+) -> None:
+    """Validate price tables: schema, numbers, periods, unique ids and aliases. Exit 2 on the first error.
+
+    Example: costctl pricing validate ./my-prices
+    """
+    from costctl.commands.pricing import validate_tables
+    from costctl.pricing.loader import default_pricing_dir
+
+    root = directory or default_pricing_dir()
+    emit(validate_tables(catalog(root, pricing_overlay), root), fmt)
+
+
+@app.command("check")
+@handle_errors
+def check(
+    against: Annotated[
+        Path, typer.Option("--against", help="LiteLLM model_prices_and_context_window.json or genai-prices data.json.")
+    ],
+    at: AtOpt = None,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    pricing: PricingDirOpt = None,
+    pricing_overlay: OverlayOpt = None,
+) -> None:
+    """List every price of ours that differs from a peer dataset; exit 1 when any does.
+
+    Example: costctl pricing check --against model_prices_and_context_window.json
+    """
+    from costctl.cli.options import parse_day
+    from costctl.commands.pricing import check_against
+
+    report = check_against(catalog(pricing, pricing_overlay), against, on=parse_day(at))
+    emit(report, fmt, output)
+    if report.data["differences"]:
+        raise typer.Exit(int(ExitCode.CHECK_FAILED))

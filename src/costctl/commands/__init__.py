@@ -1,0 +1,1 @@
+"""Commands: a request in, a `Report` out. They never print."""

@@ -1,0 +1,1 @@
+"""Pure Decimal arithmetic: pricing a usage, allocation, break-even. No I/O."""

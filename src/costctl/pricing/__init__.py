@@ -1,0 +1,1 @@
+"""Price tables: YAML on disk -> validated, immutable `Catalog`."""

@@ -1,0 +1,81 @@
+"""The validated price catalog: lookup by id or alias, did-you-mean for unknown names."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from costctl.errors import PricingError, UnknownModelError
+from costctl.models import ModelPrice
+from costctl.pricing.loader import default_overlays, default_pricing_dir, load_models
+
+# Snapshot suffixes that name the same priced model: -2024-07-18, -20250514, @20240620, -v1:0 (Bedrock).
+_DATE_SUFFIX = re.compile(r"(-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|@latest|-v\d+:\d+|:\d+)$")
+
+
+@dataclass(frozen=True)
+class Catalog:
+    models: tuple[ModelPrice, ...]
+    _index: dict[str, ModelPrice]
+
+    @classmethod
+    def from_models(cls, models: Iterable[ModelPrice]) -> Catalog:
+        index: dict[str, ModelPrice] = {}
+        kept = tuple(models)
+        for model in kept:
+            for name in (model.id, *model.aliases):
+                key = name.lower()
+                other = index.get(key)
+                if other is not None and other is not model:
+                    raise PricingError(
+                        f"name {name!r} of model {model.id!r} is already used by model {other.id!r} "
+                        f"({other.source_file}); ids and aliases must be unique",
+                        where=model.source_file,
+                    )
+                index[key] = model
+        return cls(models=kept, _index=index)
+
+    def __iter__(self) -> Iterator[ModelPrice]:
+        return iter(self.models)
+
+    def __len__(self) -> int:
+        return len(self.models)
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._index)
+
+    def find(self, name: str) -> ModelPrice | None:
+        """Exact id/alias (case-insensitive) first, then without a provider prefix, then without a
+        snapshot suffix. Never substring matching: that is how `o1` in an agent id buys legacy prices."""
+        candidates = [name.strip().lower()]
+        if "/" in candidates[0]:
+            candidates.append(candidates[0].rsplit("/", 1)[1])
+        if candidates[-1].startswith(("us.", "eu.", "apac.", "global.")) and "anthropic." in candidates[-1]:
+            candidates.append(candidates[-1].split(".", 1)[1])
+        if candidates[-1].startswith("anthropic."):
+            candidates.append(candidates[-1].removeprefix("anthropic."))
+        for cand in list(candidates):
+            stripped = _DATE_SUFFIX.sub("", cand)
+            if stripped != cand:
+                candidates.append(stripped)
+        for cand in candidates:
+            model = self._index.get(cand)
+            if model is not None:
+                return model
+        return None
+
+    def get(self, name: str, *, where: str | None = None) -> ModelPrice:
+        model = self.find(name)
+        if model is None:
+            raise UnknownModelError(name, self.names, where=where)
+        return model
+
+
+def load_catalog(directory: Path | str | None = None, overlays: Iterable[Path | str] = ()) -> Catalog:
+    """Load and validate the price tables (bundled, `$COSTCTL_PRICING`, or `directory`), then overlays."""
+    root = Path(directory) if directory is not None else default_pricing_dir()
+    overlay_paths = [Path(p) for p in overlays] or default_overlays()
+    return Catalog.from_models(load_models(root, overlay_paths))

@@ -1,0 +1,26 @@
+"""Report -> text, one module per format, chosen through `render`."""
+
+from __future__ import annotations
+
+from costctl.errors import InputError
+from costctl.report import Format, Report
+
+
+def render(report: Report, fmt: Format) -> str:
+    if fmt is Format.JSON:
+        from costctl.render.json_ import render_json
+
+        return render_json(report)
+    if fmt is Format.CSV:
+        from costctl.render.csv_ import render_csv
+
+        return render_csv(report)
+    if fmt is Format.MARKDOWN:
+        from costctl.render.markdown import render_markdown
+
+        return render_markdown(report)
+    if fmt is Format.TABLE:
+        from costctl.render.table import render_table
+
+        return render_table(report)
+    raise InputError(f"--format {fmt.value} is not available for `costctl {report.command}`")

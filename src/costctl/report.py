@@ -1,0 +1,45 @@
+"""The one shape every command hands every renderer.
+
+A `Report` carries `data` (the JSON payload: plain dicts, lists, Decimals, ints, strings, bools) and
+`tables` (what table, csv and markdown show). Commands build a Report; renderers never compute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+class Format(str, Enum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    kind: str = "text"  # text | usd | int | pct | bool | exact
+
+
+@dataclass
+class Table:
+    columns: list[Column]
+    rows: list[dict[str, Any]]
+    title: str | None = None
+    footer: dict[str, Any] | None = None  # a totals row, shown last
+
+
+@dataclass
+class Report:
+    command: str
+    data: dict[str, Any]
+    tables: list[Table] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # printed on stderr, and in markdown as a list
+    title: str | None = None

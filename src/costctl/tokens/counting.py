@@ -1,0 +1,194 @@
+"""Count tokens of text and chat requests.
+
+Exact counts use tiktoken (o200k_base or cl100k_base, named by each model's `tokenizer` in the price
+tables). Models whose tokenizer is not public (Anthropic Claude 3+, Gemini, most open-weight hosts) get a
+documented approximation, labelled `approximate` in every output (calibration: README "Token counts").
+
+Offline: tiktoken downloads its BPE file on first use. We look for the file in tiktoken's cache first
+(`TIKTOKEN_CACHE_DIR`, `DATA_GYM_CACHE_DIR`, or the temp dir, keyed by sha1 of the URL, as tiktoken does)
+and never trigger a download unless `COSTCTL_ALLOW_DOWNLOAD=1`. When the encoding is unavailable we say
+so once on stderr and fall back to the approximation, so costctl never hangs on the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from costctl.errors import InputError
+from costctl.models import TokenCount
+
+BPE_URLS = {
+    "o200k_base": "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
+    "cl100k_base": "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
+}
+
+# Characters per token for the approximations. Calibrated on English prose and code against o200k_base
+# (about 4.2 chars/token on prose, 3.4 on code) and the published guidance that Claude 3+ tokenizers emit
+# more tokens than OpenAI's for the same text (Anthropic: ~3.5 chars/token; Google: ~4 chars/token).
+# See README "Token counts" for the error bands.
+APPROX_CHARS_PER_TOKEN = {
+    "anthropic": 3.5,
+    "google": 4.0,
+    "generic": 3.8,
+    "openai": 4.0,  # only used when a tiktoken encoding cannot be loaded
+}
+
+# Chat framing for OpenAI chat completions (OpenAI cookbook "How to count tokens with tiktoken"):
+# every message costs 3 tokens of framing, a `name` one more, and the reply is primed with 3.
+TOKENS_PER_MESSAGE = 3
+TOKENS_PER_NAME = 1
+REPLY_PRIMING = 3
+
+_warned: set[str] = set()
+
+
+def _note_once(key: str, message: str) -> None:
+    if key not in _warned:
+        _warned.add(key)
+        sys.stdout.flush()
+        print(f"costctl: note: {message}", file=sys.stderr)
+
+
+def _cache_dir() -> Path:
+    for var in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"):
+        value = os.environ.get(var)
+        if value:
+            return Path(value)
+    return Path(tempfile.gettempdir()) / "data-gym-cache"
+
+
+def encoding_available(name: str) -> bool:
+    url = BPE_URLS.get(name)
+    if url is None:
+        return False
+    if os.environ.get("COSTCTL_ALLOW_DOWNLOAD") == "1":
+        return True
+    return (_cache_dir() / hashlib.sha1(url.encode()).hexdigest()).is_file()
+
+
+@lru_cache(maxsize=4)
+def _load_encoding(name: str) -> Any:
+    """The tiktoken Encoding, or None (after one note on stderr) when it cannot be loaded offline."""
+    if not encoding_available(name):
+        _note_once(
+            f"enc:{name}",
+            f"tiktoken encoding {name!r} is not cached locally (set TIKTOKEN_CACHE_DIR to a folder holding "
+            f"it, or COSTCTL_ALLOW_DOWNLOAD=1); token counts are approximate",
+        )
+        return None
+    try:
+        import tiktoken
+
+        return tiktoken.get_encoding(name)
+    except Exception as exc:  # a corrupt cache or a failed download must not stop an estimate
+        _note_once(f"enc:{name}", f"cannot load tiktoken encoding {name!r} ({exc}); token counts are approximate")
+        return None
+
+
+def approximate_tokens(text: str, family: str) -> int:
+    if not text:
+        return 0
+    return math.ceil(len(text) / APPROX_CHARS_PER_TOKEN.get(family, APPROX_CHARS_PER_TOKEN["generic"]))
+
+
+def count_text_tokens(text: str, tokenizer: str) -> TokenCount:
+    """Count `text` with a price table's `tokenizer` name (e.g. "o200k_base", "approx:anthropic")."""
+    if tokenizer.startswith("approx:"):
+        family = tokenizer.split(":", 1)[1]
+        ratio = APPROX_CHARS_PER_TOKEN.get(family, APPROX_CHARS_PER_TOKEN["generic"])
+        return TokenCount(approximate_tokens(text, family), False, f"approx:{family} chars/{ratio}")
+    enc = _load_encoding(tokenizer)
+    if enc is None:
+        return TokenCount(approximate_tokens(text, "openai"), False, f"approx:openai chars/4 ({tokenizer} unavailable)")
+    return TokenCount(len(enc.encode(text, disallowed_special=())), True, f"tiktoken:{tokenizer}")
+
+
+def count_many(texts: Sequence[str], tokenizer: str, *, threads: int = 2) -> tuple[list[int], bool]:
+    """Batch counting (audit of many logged prompts): tiktoken's own threaded batch encoder."""
+    if tokenizer.startswith("approx:"):
+        family = tokenizer.split(":", 1)[1]
+        return [approximate_tokens(t, family) for t in texts], False
+    enc = _load_encoding(tokenizer)
+    if enc is None:
+        return [approximate_tokens(t, "openai") for t in texts], False
+    encoded = enc.encode_ordinary_batch(list(texts), num_threads=threads)
+    return [len(e) for e in encoded], True
+
+
+def _content_text(content: Any, where: str) -> str:
+    """Text of a message `content`: a string, or a list of parts of which text parts are counted."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = []
+        for part in content:
+            if isinstance(part, dict) and part.get("type") in ("text", "input_text"):
+                parts.append(str(part.get("text", "")))
+            elif isinstance(part, dict):
+                raise InputError(
+                    f"content part of type {part.get('type')!r} cannot be counted offline (only text parts)",
+                    where=where,
+                )
+            else:
+                raise InputError(f"content part must be an object, got {part!r}", where=where)
+        return "".join(parts)
+    raise InputError(f"message content must be a string or a list of parts, got {type(content).__name__}", where=where)
+
+
+def count_chat_tokens(
+    messages: Iterable[Mapping[str, Any]],
+    tokenizer: str,
+    *,
+    tools: Sequence[Mapping[str, Any]] | None = None,
+    where: str = "request",
+) -> TokenCount:
+    """Prompt tokens of an OpenAI chat-completions request, as the API bills `usage.prompt_tokens`."""
+    total = 0
+    exact = True
+    method = ""
+    for i, message in enumerate(messages):
+        if not isinstance(message, Mapping):
+            raise InputError(f"messages[{i}] must be an object", where=where)
+        total += TOKENS_PER_MESSAGE
+        for key, value in message.items():
+            if key == "content":
+                text = _content_text(value, f"{where}: messages[{i}]")
+            elif key == "tool_calls":
+                text = json.dumps(value, separators=(",", ":"))
+                exact = False
+            elif isinstance(value, str):
+                text = value
+            else:
+                continue
+            count = count_text_tokens(text, tokenizer)
+            total += count.tokens
+            exact = exact and count.exact
+            method = count.method
+            if key == "name":
+                total += TOKENS_PER_NAME
+    total += REPLY_PRIMING
+    if tools:
+        tool_count = count_tools_tokens(tools, tokenizer)
+        total += tool_count.tokens
+        exact = exact and tool_count.exact
+    return TokenCount(total, exact, method or count_text_tokens("", tokenizer).method)
+
+
+def count_tools_tokens(tools: Sequence[Mapping[str, Any]], tokenizer: str) -> TokenCount:
+    """Tool definitions are rendered into the prompt in an undocumented format; we count them with the
+    community-measured layout (a TypeScript-like namespace) and label the result approximate."""
+    from costctl.tokens.tools import render_tools
+
+    count = count_text_tokens(render_tools(tools), tokenizer)
+    return TokenCount(count.tokens, False, count.method)

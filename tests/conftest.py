@@ -1,0 +1,68 @@
+"""Shared test set-up: the real tiktoken cache from ../shared when present, CLI runners."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+TIKTOKEN_CACHE = SHARED / "tiktoken-cache"
+REAL_LOGS = SHARED / "real-logs"
+
+if TIKTOKEN_CACHE.is_dir() and not os.environ.get("TIKTOKEN_CACHE_DIR"):
+    os.environ["TIKTOKEN_CACHE_DIR"] = str(TIKTOKEN_CACHE)
+
+needs_tiktoken_cache = pytest.mark.skipif(
+    not Path(os.environ.get("TIKTOKEN_CACHE_DIR", "/nonexistent")).is_dir(),
+    reason="no tiktoken cache (../shared/tiktoken-cache) on this machine",
+)
+needs_real_logs = pytest.mark.skipif(not REAL_LOGS.is_dir(), reason="../shared/real-logs is absent")
+
+
+class CliResult:
+    def __init__(self, code: int, stdout: str, stderr: str) -> None:
+        self.exit_code = code
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> CliResult:
+    """Run the CLI in-process with Typer's CliRunner; stdout and stderr kept apart."""
+    from typer.testing import CliRunner
+
+    from costctl.cli.app import app
+
+    try:
+        runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:  # click >= 8.2 always separates them
+        runner = CliRunner()
+    result = runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
+    return CliResult(result.exit_code, result.stdout, result.stderr)
+
+
+def run_costctl(*args: str, input: str | None = None, env: dict[str, str] | None = None, cwd: Path | None = None) -> CliResult:
+    """Run the installed console script in a subprocess, as a user does."""
+    full_env = {**os.environ, **(env or {})}
+    exe = Path(sys.executable).parent / "costctl"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "costctl"]
+    proc = subprocess.run(
+        [*cmd, *args], input=input, capture_output=True, text=True, env=full_env, cwd=cwd, timeout=120
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def catalog() -> Any:
+    from costctl.pricing.catalog import load_catalog
+
+    return load_catalog()
