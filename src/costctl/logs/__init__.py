@@ -1,0 +1,1 @@
+"""Request logs -> canonical rows -> DuckDB store -> rollups. Never prices anything itself."""
