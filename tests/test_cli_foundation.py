@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import invoke, needs_tiktoken_cache, run_costctl
 
 

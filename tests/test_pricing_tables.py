@@ -7,8 +7,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import invoke
+
 from costctl.errors import PricingError
 from costctl.pricing.catalog import load_catalog
 
