@@ -75,7 +75,9 @@ class GpuTable:
             if key == gpu_id.lower() or key in (a.lower() for a in spec.aliases):
                 return gpu_id, spec
         names = list(self.gpus) + [a for s in self.gpus.values() for a in s.aliases]
-        raise InputError(f"--gpu: unknown GPU {name!r}{did_you_mean(key, names)} (known: {', '.join(self.gpus)})")
+        raise InputError(
+            f"--gpu: unknown GPU {name!r}{did_you_mean(key, names)} (known: {', '.join(self.gpus)})"
+        )
 
     def architecture(self, name: str) -> Architecture:
         arch = self.architectures.get(name)
@@ -89,7 +91,9 @@ class GpuTable:
     def nearest_architecture(self, params_b: float) -> tuple[str, Architecture]:
         candidates = [(n, a) for n, a in self.architectures.items() if a.nearest]
         if not candidates:
-            raise InputError("the GPU table has no architectures; give --layers, --kv-heads, --head-dim, --hidden")
+            raise InputError(
+                "the GPU table has no architectures; give --layers, --kv-heads, --head-dim, --hidden"
+            )
         return min(candidates, key=lambda item: abs(math.log(item[1].params_b / params_b)))
 
 
@@ -98,15 +102,22 @@ def load_gpu_table(path: Path | None = None) -> GpuTable:
     raw = read_yaml(target, what="GPU table")
     table = build(GpuTable, raw, where=target.name)
     for gpu_id, spec in table.gpus.items():
-        for label, value in (("memory_gb", spec.memory_gb), ("bandwidth_tb_s", spec.bandwidth_tb_s),
-                             ("bf16_tflops", spec.bf16_tflops)):
+        for label, value in (
+            ("memory_gb", spec.memory_gb),
+            ("bandwidth_tb_s", spec.bandwidth_tb_s),
+            ("bf16_tflops", spec.bf16_tflops),
+        ):
             if value <= 0:
                 raise InputError(f"{target.name}: gpus.{gpu_id}.{label}: must be positive, got {value}")
         if spec.default_offer is not None and spec.default_offer not in spec.offers:
-            raise InputError(f"{target.name}: gpus.{gpu_id}.default_offer: no offer named {spec.default_offer!r}")
+            raise InputError(
+                f"{target.name}: gpus.{gpu_id}.default_offer: no offer named {spec.default_offer!r}"
+            )
         for name, offer in spec.offers.items():
             if offer.gpus < 1 or offer.usd_per_instance_hour < 0:
-                raise InputError(f"{target.name}: gpus.{gpu_id}.offers.{name}: gpus must be >= 1 and price >= 0")
+                raise InputError(
+                    f"{target.name}: gpus.{gpu_id}.offers.{name}: gpus must be >= 1 and price >= 0"
+                )
     return GpuTable(
         gpus=table.gpus,
         checked=table.checked,

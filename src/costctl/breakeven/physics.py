@@ -81,7 +81,9 @@ class Efficiency:
     def check(self) -> None:
         for name, value in (("mbu", self.mbu), ("mfu", self.mfu), ("efficiency", self.system)):
             if not (0 < value <= 1):
-                raise InputError(f"{name}: must be in (0, 1], got {value:g} (efficiency above 1 beats physics)")
+                raise InputError(
+                    f"{name}: must be in (0, 1], got {value:g} (efficiency above 1 beats physics)"
+                )
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,9 @@ def single_card_model(base: ModelPrice | None, model_id: str, card: PriceCard, s
             source_url=source,
             checked=dt.date.today(),
         )
-    return dataclasses.replace(base, id=model_id, aliases=(), periods=(period,), source_url=source, fine_tuning=None)
+    return dataclasses.replace(
+        base, id=model_id, aliases=(), periods=(period,), source_url=source, fine_tuning=None
+    )
 
 
 def flat_price_model(usd_per_mtok: Decimal, source: str) -> ModelPrice:
@@ -45,7 +47,9 @@ def flat_price_model(usd_per_mtok: Decimal, source: str) -> ModelPrice:
     return single_card_model(None, f"api@${usd_per_mtok}/Mtok", card, source)
 
 
-def override_card(model: ModelPrice, on: dt.date | None, changes: dict[str, Decimal], source: str) -> ModelPrice:
+def override_card(
+    model: ModelPrice, on: dt.date | None, changes: dict[str, Decimal], source: str
+) -> ModelPrice:
     """The model with some of its current rates replaced (the scenario states the value and its source)."""
     card = dataclasses.replace(select_period(model, on).standard, **changes)
     return single_card_model(model, model.id, card, source)

@@ -68,8 +68,14 @@ class Crossing:
 class Resolver:
     """Catalog lookups with the scenario's explicit overrides applied (and recorded as assumptions)."""
 
-    def __init__(self, catalog: Catalog, scenario: RagScenario | None, on: dt.date | None,
-                 assumptions: list[Assumption], overrides: dict | None = None) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        scenario: RagScenario | None,
+        on: dt.date | None,
+        assumptions: list[Assumption],
+        overrides: dict | None = None,
+    ) -> None:
         self.catalog = catalog
         self.on = on
         self.assumptions = assumptions
@@ -111,8 +117,11 @@ def _retrains_per_month(ft: FineTune, churn: Decimal, where: str) -> tuple[Decim
 def _check(s: RagScenario) -> None:
     if s.queries_per_month <= 0:
         raise InputError(f"queries_per_month: must be positive, got {s.queries_per_month}")
-    for name, value in (("query_tokens", s.query_tokens), ("output_tokens", s.output_tokens),
-                        ("knowledge_base.tokens", s.knowledge_base.tokens)):
+    for name, value in (
+        ("query_tokens", s.query_tokens),
+        ("output_tokens", s.output_tokens),
+        ("knowledge_base.tokens", s.knowledge_base.tokens),
+    ):
         if value < 0:
             raise InputError(f"{name}: must not be negative, got {value}")
     if not (0 <= s.knowledge_base.churn_per_month <= 1):
@@ -123,8 +132,15 @@ def _check(s: RagScenario) -> None:
         raise InputError("labour_usd_per_hour: must not be negative")
 
 
-def build_options(s: RagScenario, catalog: Catalog, on: dt.date | None, assumptions: list[Assumption],
-                  *, labour_rate: Decimal | None = None, record: bool = True) -> tuple[list[Option], list[str]]:
+def build_options(
+    s: RagScenario,
+    catalog: Catalog,
+    on: dt.date | None,
+    assumptions: list[Assumption],
+    *,
+    labour_rate: Decimal | None = None,
+    record: bool = True,
+) -> tuple[list[Option], list[str]]:
     """The options of a scenario; `labour_rate` overrides the scenario's (0 gives the no-labour view)."""
     _check(s)
     notes: list[str] = []
@@ -137,19 +153,25 @@ def build_options(s: RagScenario, catalog: Catalog, on: dt.date | None, assumpti
 
     # RAG
     rag_model = res.model(s.rag.model, "rag.model")
-    rag_usage = Usage(input_tokens=s.rag.system_tokens + s.query_tokens + s.rag.chunks * s.rag.chunk_tokens,
-                      output_tokens=s.output_tokens)
+    rag_usage = Usage(
+        input_tokens=s.rag.system_tokens + s.query_tokens + s.rag.chunks * s.rag.chunk_tokens,
+        output_tokens=s.output_tokens,
+    )
     c_llm = per_request_usd(rag_model, rag_usage, on)
     emb_model = res.model(s.rag.embedding_model, "rag.embedding_model") if s.rag.embedding_model else None
     c_emb = per_request_usd(emb_model, Usage(input_tokens=s.query_tokens), on) if emb_model else ZERO
     churn_tokens = int((kb.churn_per_month * kb.tokens).to_integral_value())
-    reembed = (monthly_usd(emb_model, Usage(input_tokens=churn_tokens), Decimal(1), on) if emb_model else ZERO)
-    initial_embed = monthly_usd(emb_model, Usage(input_tokens=kb.tokens), Decimal(1), on) if emb_model else ZERO
+    reembed = monthly_usd(emb_model, Usage(input_tokens=churn_tokens), Decimal(1), on) if emb_model else ZERO
+    initial_embed = (
+        monthly_usd(emb_model, Usage(input_tokens=kb.tokens), Decimal(1), on) if emb_model else ZERO
+    )
     vdb = s.rag.vector_db
     per_query_reads = vdb.read_units_per_query * vdb.read_usd_per_million_units / MTOK
     churned_chunks = Decimal(churn_tokens) / Decimal(max(1, s.rag.chunk_tokens))
-    writes = (vdb.write_units_per_month + churned_chunks * vdb.write_units_per_churned_chunk)
-    vdb_usage_fixed = vdb.storage_gb * vdb.storage_usd_per_gb_month + writes * vdb.write_usd_per_million_units / MTOK
+    writes = vdb.write_units_per_month + churned_chunks * vdb.write_units_per_churned_chunk
+    vdb_usage_fixed = (
+        vdb.storage_gb * vdb.storage_usd_per_gb_month + writes * vdb.write_usd_per_million_units / MTOK
+    )
     rag_labour = s.rag.maintenance_hours_per_month * rate
     rag_one_time = (s.rag.one_time_hours * rate + s.rag.one_time_usd + initial_embed) / months
 
@@ -158,25 +180,58 @@ def build_options(s: RagScenario, catalog: Catalog, on: dt.date | None, assumpti
         return max(vdb.plan_minimum_usd_per_month, vdb_usage_fixed + n * per_query_reads)
 
     def rag_monthly(n: Decimal) -> Decimal:
-        return (monthly_usd(rag_model, rag_usage, n, on) + (monthly_usd(emb_model, Usage(input_tokens=s.query_tokens), n, on) if emb_model else ZERO)
-                + vdb_bill(n) + reembed + rag_labour + rag_one_time)
+        return (
+            monthly_usd(rag_model, rag_usage, n, on)
+            + (monthly_usd(emb_model, Usage(input_tokens=s.query_tokens), n, on) if emb_model else ZERO)
+            + vdb_bill(n)
+            + reembed
+            + rag_labour
+            + rag_one_time
+        )
 
     q = s.queries_per_month
-    options.append(Option(
-        name="rag", kind="rag", model=rag_model.id,
-        per_query_usd=c_llm + c_emb + per_query_reads,
-        per_query_parts={"llm_usd": c_llm, "embedding_usd": c_emb, "vector_db_reads_usd": per_query_reads},
-        # The whole vector-DB bill (reads included, so per-query reads are not added again).
-        fixed_parts={"vector_db_bill_usd": vdb_bill(q), "reembedding_usd": reembed, "labour_usd": rag_labour, "amortised_one_time_usd": rag_one_time},
-        monthly=rag_monthly,
-        extra={"input_tokens": rag_usage.input_tokens, "vector_db_bill_usd": vdb_bill(q),
-               "vector_db_minimum_binds": vdb_bill(q) == vdb.plan_minimum_usd_per_month},
-    ))
-    sink.append(Assumption("vector DB", f"minimum ${vdb.plan_minimum_usd_per_month}/month, {vdb.read_units_per_query} RU/query at "
-                           f"${vdb.read_usd_per_million_units}/M RU, {vdb.storage_gb} GB at ${vdb.storage_usd_per_gb_month}/GB-month",
-                           vdb.source))
-    sink.append(Assumption("knowledge base", f"{kb.tokens:,} tokens, churn {kb.churn_per_month * 100}%/month "
-                           f"→ re-embed {churn_tokens:,} tokens/month", "scenario"))
+    options.append(
+        Option(
+            name="rag",
+            kind="rag",
+            model=rag_model.id,
+            per_query_usd=c_llm + c_emb + per_query_reads,
+            per_query_parts={
+                "llm_usd": c_llm,
+                "embedding_usd": c_emb,
+                "vector_db_reads_usd": per_query_reads,
+            },
+            # The whole vector-DB bill (reads included, so per-query reads are not added again).
+            fixed_parts={
+                "vector_db_bill_usd": vdb_bill(q),
+                "reembedding_usd": reembed,
+                "labour_usd": rag_labour,
+                "amortised_one_time_usd": rag_one_time,
+            },
+            monthly=rag_monthly,
+            extra={
+                "input_tokens": rag_usage.input_tokens,
+                "vector_db_bill_usd": vdb_bill(q),
+                "vector_db_minimum_binds": vdb_bill(q) == vdb.plan_minimum_usd_per_month,
+            },
+        )
+    )
+    sink.append(
+        Assumption(
+            "vector DB",
+            f"minimum ${vdb.plan_minimum_usd_per_month}/month, {vdb.read_units_per_query} RU/query at "
+            f"${vdb.read_usd_per_million_units}/M RU, {vdb.storage_gb} GB at ${vdb.storage_usd_per_gb_month}/GB-month",
+            vdb.source,
+        )
+    )
+    sink.append(
+        Assumption(
+            "knowledge base",
+            f"{kb.tokens:,} tokens, churn {kb.churn_per_month * 100}%/month "
+            f"→ re-embed {churn_tokens:,} tokens/month",
+            "scenario",
+        )
+    )
 
     # Fine-tunes
     for i, ft in enumerate(s.fine_tune):
@@ -190,23 +245,43 @@ def build_options(s: RagScenario, catalog: Catalog, on: dt.date | None, assumpti
         training = per_request_usd(trainer, Usage(input_tokens=train_tokens), on)
         run_direct = training + ft.per_run.data_generation_usd + ft.per_run.evaluation_usd
         c_run = run_direct + ft.per_run.labour_hours * rate
-        one_time = ft.one_time.labour_hours * rate + ft.one_time.other_usd + (run_direct if ft.one_time.include_initial_run else ZERO)
+        one_time = (
+            ft.one_time.labour_hours * rate
+            + ft.one_time.other_usd
+            + (run_direct if ft.one_time.include_initial_run else ZERO)
+        )
         f_rt, cadence_source = _retrains_per_month(ft, kb.churn_per_month, where)
         fixed = f_rt * c_run + one_time / months + ft.hosting_usd_per_month
 
-        def ft_monthly(n: Decimal, tuned: ModelPrice = tuned, usage: Usage = usage, fixed: Decimal = fixed) -> Decimal:
+        def ft_monthly(
+            n: Decimal, tuned: ModelPrice = tuned, usage: Usage = usage, fixed: Decimal = fixed
+        ) -> Decimal:
             return monthly_usd(tuned, usage, n, on) + fixed
 
-        options.append(Option(
-            name=ft.name, kind="fine-tune", model=tuned.id, per_query_usd=c_ft,
-            per_query_parts={"llm_usd": c_ft},
-            fixed_parts={"retraining_usd": f_rt * c_run, "amortised_one_time_usd": one_time / months,
-                         "hosting_usd": ft.hosting_usd_per_month},
-            monthly=ft_monthly,
-            extra={"training_tokens": train_tokens, "training_run_usd": training, "per_run_usd": c_run,
-                   "one_time_usd": one_time, "retrains_per_month": f_rt, "fixed_monthly_usd": fixed,
-                   "retraining_per_year_usd": f_rt * c_run * 12},
-        ))
+        options.append(
+            Option(
+                name=ft.name,
+                kind="fine-tune",
+                model=tuned.id,
+                per_query_usd=c_ft,
+                per_query_parts={"llm_usd": c_ft},
+                fixed_parts={
+                    "retraining_usd": f_rt * c_run,
+                    "amortised_one_time_usd": one_time / months,
+                    "hosting_usd": ft.hosting_usd_per_month,
+                },
+                monthly=ft_monthly,
+                extra={
+                    "training_tokens": train_tokens,
+                    "training_run_usd": training,
+                    "per_run_usd": c_run,
+                    "one_time_usd": one_time,
+                    "retrains_per_month": f_rt,
+                    "fixed_monthly_usd": fixed,
+                    "retraining_per_year_usd": f_rt * c_run * 12,
+                },
+            )
+        )
         sink.append(Assumption(f"{ft.name} retraining", f"{f_rt} per month", cadence_source))
 
     # Whole KB in the prompt, cached
@@ -215,11 +290,15 @@ def build_options(s: RagScenario, catalog: Catalog, on: dt.date | None, assumpti
         model = res.model(lc.model, "long_context.model")
         prompt = lc.system_tokens + kb.tokens + s.query_tokens
         if model.context_window is not None and prompt + s.output_tokens > model.context_window:
-            notes.append(f"long-context option skipped: the prompt ({prompt:,} tokens) plus output does not fit "
-                         f"{model.id}'s {model.context_window:,}-token context window")
+            notes.append(
+                f"long-context option skipped: the prompt ({prompt:,} tokens) plus output does not fit "
+                f"{model.id}'s {model.context_window:,}-token context window"
+            )
         else:
             prefix = lc.system_tokens + kb.tokens
-            cacheable = lc.cache and (model.min_cacheable_tokens is None or prefix >= model.min_cacheable_tokens)
+            cacheable = lc.cache and (
+                model.min_cacheable_tokens is None or prefix >= model.min_cacheable_tokens
+            )
             has_write_price = model.current.standard.cache_write_5m is not None
 
             def lc_usage(n: Decimal) -> tuple[Usage, Decimal]:
@@ -231,28 +310,50 @@ def build_options(s: RagScenario, catalog: Catalog, on: dt.date | None, assumpti
                 h = to_decimal_physics(1 - math.exp(-lam * lc.cache_ttl_seconds))
                 hits = int((h * prefix).to_integral_value())
                 misses = prefix - hits
-                return Usage(input_tokens=prompt, output_tokens=s.output_tokens, cached_input_tokens=hits,
-                             cache_write_5m_tokens=misses if has_write_price else 0), h
+                return Usage(
+                    input_tokens=prompt,
+                    output_tokens=s.output_tokens,
+                    cached_input_tokens=hits,
+                    cache_write_5m_tokens=misses if has_write_price else 0,
+                ), h
 
             def lc_monthly(n: Decimal) -> Decimal:
                 return monthly_usd(model, lc_usage(n)[0], n, on)
 
             usage_q, h_q = lc_usage(q)
             c_lc = per_request_usd(model, usage_q, on)
-            options.append(Option(
-                name="long-context", kind="long-context", model=model.id, per_query_usd=c_lc,
-                per_query_parts={"llm_usd": c_lc}, fixed_parts={}, monthly=lc_monthly,
-                extra={"cache_hit_rate": h_q, "prompt_tokens": prompt, "cacheable": cacheable,
-                       "cache_write_premium": has_write_price},
-            ))
-            sink.append(Assumption("cache hit rate", f"{h_q} at {q} queries/month, TTL {lc.cache_ttl_seconds}s",
-                                   "h = 1 − e^(−λτ), Poisson arrivals (breakeven.md §5.3)"))
+            options.append(
+                Option(
+                    name="long-context",
+                    kind="long-context",
+                    model=model.id,
+                    per_query_usd=c_lc,
+                    per_query_parts={"llm_usd": c_lc},
+                    fixed_parts={},
+                    monthly=lc_monthly,
+                    extra={
+                        "cache_hit_rate": h_q,
+                        "prompt_tokens": prompt,
+                        "cacheable": cacheable,
+                        "cache_write_premium": has_write_price,
+                    },
+                )
+            )
+            sink.append(
+                Assumption(
+                    "cache hit rate",
+                    f"{h_q} at {q} queries/month, TTL {lc.cache_ttl_seconds}s",
+                    "h = 1 − e^(−λτ), Poisson arrivals (breakeven.md §5.3)",
+                )
+            )
 
     if s.quality is not None:
         names = {o.name for o in options}
         for key in s.quality.accuracy:
             if key not in names:
-                raise InputError(f"quality.accuracy.{key}: no option of that name (options: {', '.join(sorted(names))})")
+                raise InputError(
+                    f"quality.accuracy.{key}: no option of that name (options: {', '.join(sorted(names))})"
+                )
         for o in options:
             a = s.quality.accuracy.get(o.name)
             if a is not None:
@@ -262,8 +363,9 @@ def build_options(s: RagScenario, catalog: Catalog, on: dt.date | None, assumpti
     return options, notes
 
 
-def first_crossing(f: Callable[[Decimal], Decimal], g: Callable[[Decimal], Decimal],
-                   lo: int = 1, hi: int = 10**12) -> int | None:
+def first_crossing(
+    f: Callable[[Decimal], Decimal], g: Callable[[Decimal], Decimal], lo: int = 1, hi: int = 10**12
+) -> int | None:
     """Smallest whole n in [lo, hi] where sign(f − g) differs from its sign at lo: a geometric grid (×1.01)
     finds the bracket, integer bisection makes it exact (costs are monotone within a bracket)."""
     start = f(Decimal(lo)) <= g(Decimal(lo))
@@ -291,17 +393,38 @@ def crossing(option: Option, rag: Option, *, quality: bool = False) -> Crossing:
     cheaper_at_one = f(Decimal(1)) <= g(Decimal(1))
     if n is None:
         if cheaper_at_one:
-            return Crossing(option.name, rag.name, Decimal(0), "always",
-                            f"{option.name} is cheaper than {rag.name} at every volume")
-        return Crossing(option.name, rag.name, None, "never",
-                        f"never: {option.name} costs ${option.per_query_usd:.6f} per query vs {rag.name}'s "
-                        f"${rag.per_query_usd:.6f}, and its fixed costs are higher" if option.per_query_usd >= rag.per_query_usd
-                        else f"never below 10^12 queries/month")
+            return Crossing(
+                option.name,
+                rag.name,
+                Decimal(0),
+                "always",
+                f"{option.name} is cheaper than {rag.name} at every volume",
+            )
+        return Crossing(
+            option.name,
+            rag.name,
+            None,
+            "never",
+            f"never: {option.name} costs ${option.per_query_usd:.6f} per query vs {rag.name}'s "
+            f"${rag.per_query_usd:.6f}, and its fixed costs are higher"
+            if option.per_query_usd >= rag.per_query_usd
+            else "never below 10^12 queries/month",
+        )
     if cheaper_at_one:
-        return Crossing(option.name, rag.name, Decimal(n), "cheaper below",
-                        f"{option.name} is cheaper than {rag.name} below {n:,} queries/month")
-    return Crossing(option.name, rag.name, Decimal(n), "cheaper above",
-                    f"{option.name} is cheaper than {rag.name} from {n:,} queries/month")
+        return Crossing(
+            option.name,
+            rag.name,
+            Decimal(n),
+            "cheaper below",
+            f"{option.name} is cheaper than {rag.name} below {n:,} queries/month",
+        )
+    return Crossing(
+        option.name,
+        rag.name,
+        Decimal(n),
+        "cheaper above",
+        f"{option.name} is cheaper than {rag.name} from {n:,} queries/month",
+    )
 
 
 def volume_grid(start: Decimal, stop: Decimal, points: int) -> list[Decimal]:

@@ -87,8 +87,11 @@ class Fleet:
         )
 
     def marginal_usd_per_request(self) -> Decimal:
-        return self.tp * self.usd_per_gpu_hour * self.peak_to_average / (
-            Decimal(3600) * self.max_utilisation * self.requests_per_s
+        return (
+            self.tp
+            * self.usd_per_gpu_hour
+            * self.peak_to_average
+            / (Decimal(3600) * self.max_utilisation * self.requests_per_s)
         )
 
     def break_even_utilisation(self, api_usd_per_request: Decimal) -> Decimal:
@@ -143,12 +146,19 @@ def break_even(fleet: Fleet, api_usd_per_request: Decimal, *, max_steps: int = 1
     for serving in range(start, start + max_steps):
         low = per_replica * (serving - 1)
         high = per_replica * serving
-        cost = fleet.cost_of_replicas(serving + fleet.spares)[2] + fleet.ops_usd_per_month + fleet.other_usd_per_month
+        cost = (
+            fleet.cost_of_replicas(serving + fleet.spares)[2]
+            + fleet.ops_usd_per_month
+            + fleet.other_usd_per_month
+        )
         volume = max(low, cost / api_usd_per_request)
         if volume <= high:
-            return BreakEven(volume, f"self-hosting is cheaper from here ({serving} serving replica(s))",
-                             fleet.at(volume))
-    raise InputError("break-even search did not converge; check the inputs")  # unreachable when c_marg < c_api
+            return BreakEven(
+                volume, f"self-hosting is cheaper from here ({serving} serving replica(s))", fleet.at(volume)
+            )
+    raise InputError(
+        "break-even search did not converge; check the inputs"
+    )  # unreachable when c_marg < c_api
 
 
 def naive_break_even(fleet: Fleet, api_usd_per_request: Decimal) -> Decimal:

@@ -1,7 +1,330 @@
-"""`costctl breakeven ...` (see its issue; subcommands are added as they land)."""
+"""`costctl breakeven`: thin argv layer; the work is in costctl.commands.breakeven and costctl.breakeven."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
-app = typer.Typer(help="breakeven: not yet available in this build.", no_args_is_help=True)
+from costctl.cli.common import (
+    FormatOpt,
+    OutputOpt,
+    OverlayOpt,
+    PricingDirOpt,
+    catalog,
+    emit,
+    handle_errors,
+    note,
+    write_atomic,
+)
+from costctl.errors import InputError
+from costctl.report import Format
+
+app = typer.Typer(
+    help="Break-even economics: RAG vs fine-tune vs whole knowledge base in the prompt; self-host vs API.\n\n"
+    "Examples:\n\n"
+    "  costctl breakeven rag-vs-finetune --training-cost 200 --per-query-savings 0.004\n\n"
+    "  costctl breakeven self-host --params-b 70 --precision fp8 --gpu h100-sxm --gpus 2 "
+    "--input-len 1000 --output-len 1000 --efficiency 0.5\n\n"
+    "  costctl breakeven --scenario examples/breakeven/rag-support-assistant.yaml",
+    no_args_is_help=False,
+    invoke_without_command=True,
+)
+
+ScenarioOpt = Annotated[
+    Path | None, typer.Option("--scenario", help="Run a scenario YAML file (see examples/breakeven/).")
+]
+ChartOpt = Annotated[
+    Path | None, typer.Option("--chart", help="Write a crossover chart (cost vs volume) as SVG.")
+]
+GpuTableOpt = Annotated[
+    Path | None, typer.Option("--gpu-table", help="GPU specs/prices YAML replacing the bundled table.")
+]
+AtOpt = Annotated[
+    str | None, typer.Option("--at", help="Prices in force on this date (YYYY-MM-DD); default today.")
+]
+
+
+def _dec(value: str | None, flag: str) -> Decimal | None:
+    if value is None:
+        return None
+    from costctl.breakeven.strict import to_decimal
+
+    return to_decimal(value, flag)
+
+
+def _write_chart(path: Path | None, chart: dict[str, Any] | None, title: str) -> None:
+    if path is None:
+        return
+    if chart is None:
+        raise InputError("--chart needs a volume and something to compare (e.g. --api-model and a volume)")
+    from costctl.render.svg import line_chart
+
+    series = [(s["label"], [(x, y) for x, y in s["points"]]) for s in chart["series"]]
+    svg = line_chart(series, title=title, x_label=chart["x_label"], y_label=chart["y_label"], log_x=True)
+    write_atomic(path, svg)
+    note(f"wrote {path}")
+
+
+def _run_scenario(
+    path: Path,
+    fmt: Format,
+    output: Path | None,
+    pricing: Path | None,
+    overlay: list[Path] | None,
+    chart: Path | None,
+    gpu_table: Path | None,
+    at: str | None,
+    expect_kind: str | None = None,
+) -> None:
+    from costctl.breakeven.gpus import load_gpu_table
+    from costctl.breakeven.scenario import RagScenario, load_scenario
+    from costctl.cli.options import parse_day
+    from costctl.commands import breakeven as cmd
+
+    scenario = load_scenario(path)
+    if expect_kind and scenario.kind != expect_kind:
+        raise InputError(
+            f"kind: this scenario is {scenario.kind!r}; run it with `costctl breakeven --scenario`",
+            where=str(path),
+        )
+    day = parse_day(at if at is not None else scenario.priced_on)
+    cat = catalog(pricing, overlay)
+    if isinstance(scenario, RagScenario):
+        report, chart_data = cmd.rag_report(scenario, cat, day)
+    else:
+        table_path = gpu_table or (path.parent / scenario.gpu_table if scenario.gpu_table else None)
+        report, chart_data = cmd.self_host_report(scenario, cat, load_gpu_table(table_path), day)
+    emit(report, fmt, output)
+    _write_chart(chart, chart_data, report.title or "break-even")
+
+
+@app.callback()
+@handle_errors
+def breakeven(
+    ctx: typer.Context,
+    scenario: ScenarioOpt = None,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    chart: ChartOpt = None,
+    gpu_table: GpuTableOpt = None,
+    at: AtOpt = None,
+    pricing: PricingDirOpt = None,
+    pricing_overlay: OverlayOpt = None,
+) -> None:
+    """Break-even economics. Run a scenario file, or use a subcommand.
+
+    Example: costctl breakeven --scenario examples/breakeven/selfhost-8b-chat.yaml --chart crossover.svg
+    """
+    if ctx.invoked_subcommand is not None:
+        if scenario is not None:
+            raise InputError(
+                "put --scenario after the subcommand, or use `costctl breakeven --scenario FILE` alone"
+            )
+        return
+    if scenario is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
+    _run_scenario(scenario, fmt, output, pricing, pricing_overlay, chart, gpu_table, at)
+
+
+@app.command("rag-vs-finetune")
+@handle_errors
+def rag_vs_finetune(
+    training_cost: Annotated[
+        str | None, typer.Option("--training-cost", help="Cost of one fine-tuning run, USD.")
+    ] = None,
+    per_query_savings: Annotated[
+        str | None,
+        typer.Option("--per-query-savings", help="What the fine-tuned model saves per query, USD."),
+    ] = None,
+    retrains_per_month: Annotated[
+        str | None, typer.Option("--retrains-per-month", help="Retraining runs per month (recurring cost).")
+    ] = None,
+    scenario: ScenarioOpt = None,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    chart: ChartOpt = None,
+    at: AtOpt = None,
+    pricing: PricingDirOpt = None,
+    pricing_overlay: OverlayOpt = None,
+) -> None:
+    """RAG vs fine-tune: the rule of thumb from flags, or the full model (RAG, fine-tunes, whole knowledge
+    base in a cached prompt) from --scenario.
+
+    Examples:
+
+      costctl breakeven rag-vs-finetune --training-cost 200 --per-query-savings 0.004 --retrains-per-month 1 -f json
+
+      costctl breakeven rag-vs-finetune --scenario examples/breakeven/rag-support-assistant.yaml --chart rag.svg
+    """
+    if scenario is not None:
+        if training_cost is not None or per_query_savings is not None:
+            raise InputError("give --scenario or --training-cost/--per-query-savings, not both")
+        _run_scenario(scenario, fmt, output, pricing, pricing_overlay, chart, None, at, "rag-vs-finetune")
+        return
+    from costctl.commands import breakeven as cmd
+
+    if training_cost is None or per_query_savings is None:
+        raise InputError("give --training-cost USD and --per-query-savings USD, or --scenario FILE")
+    report = cmd.rule_of_thumb(
+        _dec(training_cost, "--training-cost"),  # type: ignore[arg-type]
+        _dec(per_query_savings, "--per-query-savings"),  # type: ignore[arg-type]
+        _dec(retrains_per_month, "--retrains-per-month"),
+    )
+    emit(report, fmt, output)
+    if chart is not None:
+        raise InputError("--chart needs a scenario (the rule of thumb has no volume curve)")
+
+
+@app.command("self-host")
+@handle_errors
+def self_host(
+    params_b: Annotated[
+        float | None, typer.Option("--params-b", help="Model size, billions of parameters.")
+    ] = None,
+    precision: Annotated[str, typer.Option(help="Weights: fp16, bf16, fp8, int8, int4.")] = "fp8",
+    kv_precision: Annotated[
+        str | None, typer.Option(help="KV cache precision (default fp8 for 8-bit weights, else fp16).")
+    ] = None,
+    architecture: Annotated[
+        str | None, typer.Option(help="Architecture preset (llama-3-8b, llama-3-70b, ...).")
+    ] = None,
+    layers: Annotated[
+        int | None, typer.Option(help="Layers (with --kv-heads, --head-dim, --hidden).")
+    ] = None,
+    kv_heads: Annotated[int | None, typer.Option(help="KV heads.")] = None,
+    head_dim: Annotated[int | None, typer.Option(help="Head dimension.")] = None,
+    hidden: Annotated[int | None, typer.Option(help="Hidden size.")] = None,
+    gpu: Annotated[
+        str | None,
+        typer.Option("--gpu", help="GPU id from the GPU table (h100-sxm, a100-80g-sxm, l40s, ...)."),
+    ] = None,
+    gpus: Annotated[
+        int | None,
+        typer.Option("--gpus", help="GPUs per replica (tensor parallel); default smallest that fits."),
+    ] = None,
+    gpu_offer: Annotated[
+        str | None, typer.Option(help="Rental offer from the GPU table (e.g. lambda-2x, aws-p5).")
+    ] = None,
+    gpu_price: Annotated[
+        str | None, typer.Option(help="USD per instance-hour (overrides the table).")
+    ] = None,
+    gpus_per_instance: Annotated[
+        int | None, typer.Option(help="GPUs per rented instance (with --gpu-price).")
+    ] = None,
+    input_len: Annotated[int, typer.Option("--input-len", help="Input tokens per request.")] = 1000,
+    output_len: Annotated[int, typer.Option("--output-len", help="Output tokens per request.")] = 200,
+    efficiency: Annotated[
+        float, typer.Option(help="η_sys: measured ÷ roofline (default 0.5, breakeven.md §3.4).")
+    ] = 0.5,
+    mbu: Annotated[float, typer.Option(help="Memory-bandwidth utilisation inside the roofline.")] = 1.0,
+    mfu: Annotated[float, typer.Option(help="FLOP utilisation inside the roofline.")] = 1.0,
+    tpot_ms: Annotated[
+        float | None, typer.Option("--tpot-ms", help="Time-per-output-token SLO; limits the batch.")
+    ] = None,
+    throughput: Annotated[
+        float | None,
+        typer.Option(
+            "--throughput", help="Measured output tok/s per replica (checked against the roofline)."
+        ),
+    ] = None,
+    api_model: Annotated[
+        list[str] | None, typer.Option("--api-model", help="API model to compare; repeatable.")
+    ] = None,
+    api_price_per_mtok: Annotated[
+        str | None, typer.Option(help="A flat API price, USD per 1M tokens (input and output).")
+    ] = None,
+    tokens_per_month: Annotated[
+        str | None, typer.Option(help="Monthly volume in tokens (input + output).")
+    ] = None,
+    requests_per_month: Annotated[str | None, typer.Option(help="Monthly volume in requests.")] = None,
+    peak_to_average: Annotated[str, typer.Option(help="Peak ÷ average load (3 interactive, 1 batch).")] = "1",
+    max_utilisation: Annotated[str, typer.Option(help="Max sustained utilisation ρ_max.")] = "0.8",
+    spares: Annotated[int, typer.Option(help="Spare replicas (1 = N+1).")] = 0,
+    ops_fte: Annotated[str, typer.Option(help="Ops labour, FTE.")] = "0",
+    ops_salary: Annotated[str, typer.Option(help="Loaded cost of one FTE per year, USD.")] = "200000",
+    scenario: ScenarioOpt = None,
+    gpu_table: GpuTableOpt = None,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    chart: ChartOpt = None,
+    at: AtOpt = None,
+    pricing: PricingDirOpt = None,
+    pricing_overlay: OverlayOpt = None,
+) -> None:
+    """Self-host vs API: roofline throughput, fleet size, monthly cost and break-even volume.
+
+    Examples:
+
+      costctl breakeven self-host --params-b 70 --precision fp8 --gpu h100-sxm --gpus 2 --input-len 1000 --output-len 1000 --efficiency 0.5
+
+      costctl breakeven self-host --params-b 8 --gpu h100-sxm --api-model gpt-4.1-nano --requests-per-month 3000000 --peak-to-average 3 --spares 1 --ops-fte 0.25
+    """
+    if scenario is not None:
+        _run_scenario(scenario, fmt, output, pricing, pricing_overlay, chart, gpu_table, at, "self-host")
+        return
+    from costctl.breakeven.gpus import load_gpu_table
+    from costctl.breakeven.scenario import (
+        FleetShape,
+        GpuChoice,
+        ModelSpec,
+        Ops,
+        SelfHostScenario,
+        Serving,
+        Workload,
+    )
+    from costctl.cli.options import parse_day, split_models
+    from costctl.commands import breakeven as cmd
+
+    if params_b is None or gpu is None:
+        raise InputError("give --params-b and --gpu (e.g. --params-b 70 --gpu h100-sxm), or --scenario FILE")
+    s = SelfHostScenario(
+        kind="self-host",
+        model=ModelSpec(
+            params_b=params_b,
+            precision=precision,
+            kv_precision=kv_precision,
+            architecture=architecture,
+            layers=layers,
+            kv_heads=kv_heads,
+            head_dim=head_dim,
+            hidden=hidden,
+        ),
+        gpu=GpuChoice(
+            name=gpu,
+            gpus_per_replica=gpus,
+            offer=gpu_offer,
+            usd_per_instance_hour=_dec(gpu_price, "--gpu-price"),
+            gpus_per_instance=gpus_per_instance,
+            source="--gpu-price" if gpu_price else None,
+        ),
+        serving=Serving(
+            efficiency=efficiency,
+            mbu=mbu,
+            mfu=mfu,
+            tpot_slo_ms=tpot_ms,
+            measured_output_tokens_per_s=throughput,
+        ),
+        workload=Workload(
+            input_tokens=input_len,
+            output_tokens=output_len,
+            requests_per_month=_dec(requests_per_month, "--requests-per-month"),
+            tokens_per_month=_dec(tokens_per_month, "--tokens-per-month"),
+        ),
+        fleet=FleetShape(
+            peak_to_average=_dec(peak_to_average, "--peak-to-average"),  # type: ignore[arg-type]
+            max_utilisation=_dec(max_utilisation, "--max-utilisation"),
+            spares=spares,
+        ),  # type: ignore[arg-type]
+        ops=Ops(fte=_dec(ops_fte, "--ops-fte"), loaded_usd_per_year=_dec(ops_salary, "--ops-salary")),  # type: ignore[arg-type]
+        api=split_models(api_model),
+        api_price_per_mtok=_dec(api_price_per_mtok, "--api-price-per-mtok"),
+    )
+    report, chart_data = cmd.self_host_report(
+        s, catalog(pricing, pricing_overlay), load_gpu_table(gpu_table), parse_day(at)
+    )
+    emit(report, fmt, output)
+    _write_chart(chart, chart_data, report.title or "self-host vs API")
