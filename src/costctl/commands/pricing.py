@@ -68,7 +68,7 @@ LIST_COLUMNS = [
     Column("cache_read_usd_per_mtok", "Cached $/M", "usd"),
     Column("output_usd_per_mtok", "Output $/M", "usd"),
     Column("batch", "Batch"),
-    Column("long_context_threshold", "Long ctx >"),
+    Column("long_context_threshold", "Long ctx >", "int"),
     Column("context_window", "Context", "int"),
     Column("token_count", "Tokens"),
     Column("checked", "Checked"),
