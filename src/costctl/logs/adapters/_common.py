@@ -139,8 +139,7 @@ def _iter_document(text: str) -> Iterator[tuple[int, Any]]:
             pos = nxt + 1
             continue
         if isinstance(value, list):
-            for index, element in enumerate(value, 1):
-                yield index, element
+            yield from enumerate(value, 1)
         else:
             yield line, value
         pos = end

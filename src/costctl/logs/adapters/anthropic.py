@@ -83,6 +83,8 @@ def fill_usage(row: Row, usage: Mapping[str, Any], prefix: str = "usage") -> Non
     write = tokens(usage.get("cache_creation_input_tokens"), f"{prefix}.cache_creation_input_tokens")
     assert uncached is not None and read is not None and write is not None
     split = usage.get("cache_creation")
+    if split is not None and not isinstance(split, Mapping):
+        raise RecordError(f"{prefix}.cache_creation is {split!r}, expected an object")
     if isinstance(split, Mapping):
         w5 = tokens(split.get("ephemeral_5m_input_tokens"), "cache_creation.ephemeral_5m_input_tokens") or 0
         w1 = tokens(split.get("ephemeral_1h_input_tokens"), "cache_creation.ephemeral_1h_input_tokens") or 0

@@ -74,7 +74,7 @@ def sniff(record: Any) -> bool:
 
 
 def read(records: Iterator[tuple[int, Any]], ctx: ReadContext) -> Iterator[Item]:
-    index = 0
+    counter = iter(range(1, 2**62))  # documents: observations numbered in file order (schema: record index)
     for line, record in records:
         if isinstance(record, BadJson) or not isinstance(record, Mapping):
             yield line, guarded(ctx, line, record, _never)
@@ -82,17 +82,15 @@ def read(records: Iterator[tuple[int, Any]], ctx: ReadContext) -> Iterator[Item]
         if isinstance(record.get("trace"), Mapping):
             trace = record["trace"]
             observations = record.get("observations") or trace.get("observations") or []
-            group = [(line, o) for o in observations]
             traces = {str(trace.get("id")): trace}
         elif isinstance(record.get("batch"), list):
-            group, traces = _from_ingestion(line, record["batch"])
+            observations, traces = _from_ingestion(record["batch"])
         elif isinstance(record.get("data"), list):
-            group, traces = [(line, o) for o in record["data"]], {}
+            observations, traces = record["data"], {}
         else:  # one observation per line/element: no hierarchy available, generations only
-            group, traces = [(line, record)], {}
-        for where, item in _rows(ctx, group, traces, with_hierarchy=len(group) > 1):
-            index += 1
-            yield (where if ctx.jsonl else index), item
+            observations, traces = [record], {}
+        group = [(line if ctx.jsonl else next(counter), o) for o in observations]
+        yield from _rows(ctx, group, traces, with_hierarchy=len(group) > 1)
 
 
 def _never(ctx: ReadContext, line: int, record: Mapping[str, Any]) -> Row | Reject:
@@ -119,7 +117,7 @@ def _from_ingestion(
                 merged.setdefault("type", "GENERATION")
             elif kind.startswith("span-"):
                 merged.setdefault("type", "SPAN")
-    return [(line, o) for o in observations.values()], dict(traces)
+    return list(observations.values()), dict(traces)
 
 
 def _has_usage(observation: Mapping[str, Any]) -> bool:
@@ -269,6 +267,7 @@ def _convert(
     row["user_id"] = text(trace.get("userId"))
     trace_tags = trace.get("tags") if isinstance(trace.get("tags"), list) else []
     meta_tags = obs_meta.get("tags") if isinstance(obs_meta.get("tags"), list) else []
+    trace_tags = trace_tags or meta_tags  # LiteLLM/LangChain put tags on the observation metadata
     for column, value in {
         **attribution_from(key_value_tags(trace_tags)),
         **attribution_from(trace_meta),
