@@ -111,6 +111,8 @@ def _parse_rule(target: str, spec: Any, where: str) -> TagRule:
         raise InputError(
             f"rule must be a mapping like {{from: metadata.{target}}}, got {spec!r}", where=where
         )
+    # YAML 1.1 reads a bare `on:` key as the boolean True; it can only have meant "on".
+    spec = {("on" if key is True else key): value for key, value in spec.items()}
     unknown = set(map(str, spec)) - _KEYS
     if unknown:
         raise InputError(

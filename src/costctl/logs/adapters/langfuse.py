@@ -97,9 +97,7 @@ def _never(ctx: ReadContext, line: int, record: Mapping[str, Any]) -> Row | Reje
     raise RecordError("expected a Langfuse trace, observation or ingestion batch object")
 
 
-def _from_ingestion(
-    line: int, batch: list[Any]
-) -> tuple[list[tuple[int, Any]], dict[str, Mapping[str, Any]]]:
+def _from_ingestion(batch: list[Any]) -> tuple[list[Any], dict[str, Mapping[str, Any]]]:
     """Merge create/update events by id: traces for attribution, observations for rows."""
     traces: dict[str, dict[str, Any]] = {}
     observations: dict[str, dict[str, Any]] = {}
