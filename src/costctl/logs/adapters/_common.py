@@ -66,7 +66,7 @@ def open_text(path: Path) -> TextIO:
     raw = path.open("rb")
     head = raw.peek(2)[:2] if isinstance(raw, io.BufferedReader) else b""
     if head == b"\x1f\x8b":
-        return io.TextIOWrapper(gzip.GzipFile(fileobj=raw), encoding="utf-8", errors="replace")  # type: ignore[arg-type]
+        return io.TextIOWrapper(gzip.GzipFile(fileobj=raw), encoding="utf-8", errors="replace")
     return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace")
 
 
@@ -165,9 +165,10 @@ def tokens(value: Any, name: str, *, default: int | None = 0) -> int | None:
         value = int(text)
     elif not isinstance(value, int):
         raise RecordError(f"{name} has type {type(value).__name__}, expected a token count")
-    if value < 0:
-        raise RecordError(f"{name} is negative ({value})")
-    return value
+    count = int(value)
+    if count < 0:
+        raise RecordError(f"{name} is negative ({count})")
+    return count
 
 
 def money(value: Any, name: str) -> Decimal | None:
@@ -216,6 +217,11 @@ def maybe_json(value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    """The value if it is a JSON object, else an empty one (for optional nested objects)."""
+    return dict(value) if isinstance(value, Mapping) else {}
 
 
 def dig(record: Any, *path: str) -> Any:

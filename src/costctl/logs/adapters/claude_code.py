@@ -30,6 +30,7 @@ from costctl.logs.adapters._common import (
     Row,
     finish,
     finish_reason,
+    mapping,
     money,
     new_row,
     text,
@@ -91,8 +92,8 @@ def read(records: Iterator[tuple[int, Any]], ctx: ReadContext) -> Iterator[Item]
         if not isinstance(record, Mapping):
             yield line, Reject(f"expected a JSON object, got {type(record).__name__}")
             continue
-        message = record.get("message")
-        is_response = isinstance(message, Mapping) and (
+        message = mapping(record.get("message"))
+        is_response = isinstance(record.get("message"), Mapping) and (
             record.get("type") == "assistant"
             or (record.get("type") is None and message.get("role") == "assistant")
         )

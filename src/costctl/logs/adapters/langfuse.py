@@ -35,6 +35,7 @@ from costctl.logs.adapters._common import (
     guess_provider,
     inclusive_input,
     key_value_tags,
+    mapping,
     money,
     new_row,
     obj,
@@ -232,7 +233,7 @@ def _convert(
         row["model_requested"] = logged_model
     obs_meta = obj(observation.get("metadata"), "observation.metadata")
     trace_meta = obj(trace.get("metadata"), "trace.metadata")
-    attributes = obs_meta.get("attributes") if isinstance(obs_meta.get("attributes"), Mapping) else {}
+    attributes = mapping(obs_meta.get("attributes"))
     row["provider"] = (
         guess_provider(row["model"])
         or text(attributes.get("gen_ai.system"))
@@ -243,9 +244,7 @@ def _convert(
     if total_cost is None:
         total_cost = observation.get("totalCost", observation.get("calculatedTotalCost"))
     row["reported_cost_usd"] = money(total_cost, "costDetails.total")
-    params = (
-        observation.get("modelParameters") if isinstance(observation.get("modelParameters"), Mapping) else {}
-    )
+    params = mapping(observation.get("modelParameters"))
     for key in ("max_tokens", "maxTokens", "max_output_tokens", "max_completion_tokens"):
         if params.get(key) is not None:
             row["max_tokens"] = tokens(params[key], f"modelParameters.{key}")

@@ -28,6 +28,7 @@ from costctl.logs.adapters._common import (
     guarded,
     inclusive_input,
     key_value_tags,
+    mapping,
     maybe_json,
     money,
     new_row,
@@ -104,7 +105,7 @@ def convert(ctx: ReadContext, line: int, record: Mapping[str, Any]) -> Row | Rej
     row["system_prompt_hash"] = system_hash_from_messages(messages)
     row["prompt_hash"] = prompt_hash(messages)
     request = obj(maybe_json(record.get("proxy_server_request")) or None, "proxy_server_request")
-    params = record.get("model_parameters") if isinstance(record.get("model_parameters"), Mapping) else {}
+    params = mapping(record.get("model_parameters"))
     # Never model_map_information.max_tokens: that is the model's limit, not the request's cap (§9 pitfall 12).
     for source in (request, params):
         for key in ("max_tokens", "max_completion_tokens", "max_output_tokens"):
@@ -126,11 +127,7 @@ def _fill_tokens(
         meta.get("usage_object") if isinstance(meta.get("usage_object"), Mapping) else response.get("usage")
     )
     usage = usage if isinstance(usage, Mapping) else {}
-    extra = (
-        meta.get("additional_usage_values")
-        if isinstance(meta.get("additional_usage_values"), Mapping)
-        else {}
-    )
+    extra = mapping(meta.get("additional_usage_values"))
     merged = {**extra, **usage}
     anthropic_shape = "input_tokens" in merged and "prompt_tokens" not in merged
     if anthropic_shape:

@@ -30,6 +30,7 @@ from costctl.logs.adapters._common import (
     finish_reason,
     guarded,
     inclusive_input,
+    mapping,
     money,
     new_row,
     split_provider_prefix,
@@ -156,16 +157,17 @@ def _flatten(record: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
                         "raw": span,
                     }
         return
-    spans = record.get("spans") if isinstance(record.get("spans"), list) else [record]
+    raw_spans = record.get("spans")
+    spans: list[Any] = raw_spans if isinstance(raw_spans, list) else [record]
     for span in spans:
         if not isinstance(span, Mapping):
             yield {"bad": f"span is {type(span).__name__}, expected an object"}
             continue
-        context = span.get("context") if isinstance(span.get("context"), Mapping) else {}
+        context = mapping(span.get("context"))
         parent = span.get("parent_id", span.get("parentSpanId"))
         if parent is None and isinstance(span.get("parent"), Mapping):
             parent = span["parent"].get("span_id")
-        resource = span.get("resource") if isinstance(span.get("resource"), Mapping) else {}
+        resource = mapping(span.get("resource"))
         yield {
             "id": _span_id(context.get("span_id", span.get("spanId", span.get("span_id")))),
             "parent": _span_id(parent),
