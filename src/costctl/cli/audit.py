@@ -194,7 +194,7 @@ def logs(
 
       costctl audit logs --db costctl.duckdb --format json --fail-over 250
     """
-    from costctl.commands import audit_logs as cmd
+    from costctl.commands import audit as cmd
 
     limit = _usd(fail_over, "--fail-over")
     if days < 1:

@@ -243,3 +243,337 @@ def waste_usd(report: Report) -> Decimal:
 
 def today() -> dt.date:
     return dt.datetime.now(dt.timezone.utc).date()
+
+
+# ------------------------------------------------------------------------------------------------ logs
+
+LOG_FINDING_COLUMNS = [
+    Column("severity", "Severity"),
+    Column("rule", "Rule"),
+    Column("scope", "Scope"),
+    Column("requests", "Requests", "int"),
+    Column("usd_per_month", "$/month", "usd"),
+    Column("message", "Finding"),
+    Column("fix", "Fix"),
+]
+
+
+def audit_log_files(catalog: Catalog, files: Sequence[Path], *, days: int = 30) -> Report:
+    """Ingest log files into a temporary store (attribute branch's costctl.logs.ingest), then audit it."""
+    import importlib
+    import tempfile
+
+    try:
+        ingest = importlib.import_module("costctl.logs.ingest")
+    except ImportError:
+        raise InputError(
+            "reading log files needs the log ingester (costctl.logs.ingest), which this build does not include; "
+            "build a store with `costctl attribute` and pass --db PATH"
+        ) from None
+    with tempfile.TemporaryDirectory(prefix="costctl-audit-") as tmp:
+        db = Path(tmp) / "audit.duckdb"
+        ingest.ingest_files(db, list(files))
+        return audit_log_db(catalog, db, days=days)
+
+
+def audit_log_db(catalog: Catalog, db: Path, *, days: int = 30) -> Report:
+    from costctl.audit import logs as la
+
+    con = la.open_store(db)
+    try:
+        resolved = la.prepare(con, catalog)
+        span, first, last = la.observed_days(con)
+        scale = Decimal(days) / Decimal(span)
+        findings: list[Finding] = []
+        total = la.priced(con, resolved)[""] if _has_rows(con) else la.Priced()
+        variants = _variants(con, la, resolved, scale, total)
+        outputs = la.output_stats(con)
+        findings += _output_findings(con, la, resolved, scale, outputs)
+        findings += _traffic_findings(con, la, resolved, scale)
+        findings += _cache_findings(con, la, resolved, scale)
+        stats = la.counts(con)
+    finally:
+        con.close()
+    findings = sort_findings(findings)
+    unpriced = sorted(total.unpriced_models)
+    billed = sum((f.usd_per_month or ZERO for f in findings if f.counts_as_waste), ZERO)
+    totals = {
+        "observed_days": span,
+        "first_request": first,
+        "last_request": last,
+        "requests": total.requests,
+        "observed_usd": total.usd,
+        "monthly_usd": total.usd * scale,
+        "billed_waste_usd_per_month": billed,
+        "waste_usd_per_month": billed,
+        "findings": len(findings),
+    }
+    data: dict[str, Any] = {
+        "kind": "logs",
+        "database": str(db),
+        "totals": totals,
+        "system_prompt_variants": variants,
+        "output_length": outputs,
+        "findings": [f.as_dict() for f in findings],
+        "counts": stats,
+        "unpriced_requests": total.unpriced_requests,
+        "unpriced_models": unpriced,
+    }
+    notes = [
+        f"observed {span} day(s) of logs; monthly figures = observed x {days}/{span}",
+        "unused max_tokens headroom is not billed; it reserves tokens-per-minute capacity (reference/audit.md §4)",
+    ]
+    if unpriced:
+        notes.append(
+            f"{total.unpriced_requests} request(s) of model(s) {', '.join(unpriced)} are unpriced "
+            "(unknown to the price tables or missing a price); they are not counted as $0"
+        )
+    tables = [
+        Table(
+            [
+                Column("system_prompt_hash", "System prompt"),
+                Column("requests", "Requests", "int"),
+                Column("input_usd_per_month", "Input $/month", "usd"),
+                Column("share_of_input_spend", "Share", "pct"),
+                Column("unpriced_requests", "Unpriced", "int"),
+            ],
+            variants,
+            title="System-prompt variants (by system_prompt_hash)",
+        ),
+        Table(
+            [
+                Column("feature", "Feature"),
+                Column("model", "Model"),
+                Column("requests", "Requests", "int"),
+                Column("p50", "p50"),
+                Column("p95", "p95"),
+                Column("p99", "p99"),
+                Column("max", "max", "int"),
+                Column("max_tokens_cap", "Cap", "int"),
+                Column("truncation_rate", "Truncated", "pct"),
+                Column("recommended_cap", "Recommended cap", "int"),
+            ],
+            outputs,
+            title="Output length vs max_tokens",
+        ),
+        Table(LOG_FINDING_COLUMNS, [f.as_dict() for f in findings], title="Findings"),
+        Table(
+            [Column("metric", "Total"), Column("value", "Value")],
+            [
+                {"metric": "requests", "value": total.requests},
+                {"metric": "observed cost", "value": _usd_text(total.usd)},
+                {"metric": "monthly cost", "value": _usd_text(total.usd * scale)},
+                {"metric": "billed waste per month", "value": _usd_text(billed)},
+                {"metric": "unpriced requests", "value": total.unpriced_requests},
+            ],
+            title="Totals",
+        ),
+    ]
+    return Report("audit logs", data, tables, notes, title="costctl audit logs")
+
+
+def _usd_text(value: Decimal) -> str:
+    from costctl.render.values import format_usd
+
+    return format_usd(value)
+
+
+def _has_rows(con: Any) -> bool:
+    return bool(con.execute("SELECT count(*) FROM audit_rows").fetchone()[0])
+
+
+def _log_finding(
+    rule: str,
+    severity: str,
+    scope: str,
+    requests: int,
+    usd: Decimal | None,
+    message: str,
+    fix: str,
+    *,
+    waste: bool,
+) -> Finding:
+    return Finding(
+        rule,
+        severity,
+        message,
+        fix,
+        usd_per_month=usd,
+        counts_as_waste=waste,
+        extra={"scope": scope, "requests": requests},
+    )
+
+
+def _variants(con: Any, la: Any, resolved: Any, scale: Decimal, total: Any) -> list[dict[str, Any]]:
+    groups = la.priced(con, resolved, key="system_prompt_hash")
+    spend = sum((g.input_usd for g in groups.values()), ZERO)
+    rows = []
+    for key, g in sorted(groups.items(), key=lambda kv: -kv[1].input_usd):
+        tokens = con.execute(
+            "SELECT sum(i_tok) FROM audit_rows WHERE coalesce(system_prompt_hash, '(none)') = ?", [key]
+        ).fetchone()[0]
+        rows.append(
+            {
+                "system_prompt_hash": key,
+                "requests": g.requests,
+                "input_tokens": int(tokens or 0),
+                "input_usd_per_month": g.input_usd * scale,
+                "share_of_input_spend": (g.input_usd / spend) if spend else ZERO,
+                "unpriced_requests": g.unpriced_requests,
+            }
+        )
+    return rows
+
+
+def _output_findings(
+    con: Any, la: Any, resolved: Any, scale: Decimal, outputs: list[dict[str, Any]]
+) -> list[Finding]:
+    found: list[Finding] = []
+    for s in outputs:
+        scope = f"{s['feature']} | {s['model']}"
+        cap = s["max_tokens_cap"]
+        rec = s["recommended_cap"]
+        few = s["requests"] < la.CAP_MIN_SAMPLES
+        message = (
+            f"output p50/p95/p99/max = {s['p50']}/{s['p95']}/{s['p99']}/{s['max']} tokens against a cap of "
+            f"{cap if cap is not None else 'none'}; truncation rate {s['truncation_rate'] * 100:.1f}%; "
+            f"recommended cap {rec}"
+            + (" (fewer than 200 samples: indicative)" if few else "")
+            + ". Unused headroom is not billed but reserves tokens-per-minute capacity"
+        )
+        severity = "warning" if s["truncation_rate"] > Decimal("0.05") else "info"
+        found.append(
+            _log_finding(
+                "CL211",
+                severity,
+                scope,
+                s["requests"],
+                ZERO,
+                message,
+                f"set max_tokens to about {rec}" if rec else "log max_tokens and finish_reason",
+                waste=False,
+            )
+        )
+        if s["output_tokens"] and s["reasoning_tokens"]:
+            share = Decimal(s["reasoning_tokens"]) / Decimal(s["output_tokens"])
+            if share > la.REASONING_SHARE_FLAG:
+                found.append(
+                    _log_finding(
+                        "CL221",
+                        "info",
+                        scope,
+                        s["requests"],
+                        None,
+                        f"{share * 100:.0f}% of output tokens are hidden reasoning",
+                        "try a lower reasoning effort and confirm quality with an eval (an opportunity, not a saving)",
+                        waste=False,
+                    )
+                )
+    checks = (
+        (
+            "truncation_retried",
+            "CL212",
+            "warning",
+            "truncated answers retried with the same prompt: the truncated "
+            "attempt is billed and the retry is billed again",
+            "raise max_tokens for this route or shorten the answer",
+        ),
+        (
+            "empty_truncation",
+            "CL213",
+            "error",
+            "reasoning requests hit the cap before any visible answer: input and "
+            "reasoning bought with nothing returned",
+            "raise the cap (OpenAI suggests reserving 25,000) or lower the effort",
+        ),
+    )
+    for flag, rule, severity, message, fix in checks:
+        for scope, g in la.priced(con, resolved, filter_name=flag, key="feature_model").items():
+            found.append(_priced_finding(rule, severity, scope, g, scale, message, fix))
+    return found
+
+
+def _priced_finding(
+    rule: str, severity: str, scope: str, g: Any, scale: Decimal, message: str, fix: str
+) -> Finding:
+    usd = None if g.unpriced_requests == g.requests else g.usd * scale
+    suffix = f" ({g.unpriced_requests} unpriced)" if g.unpriced_requests else ""
+    return _log_finding(
+        rule, severity, scope, g.requests, usd, f"{g.requests} request(s): {message}{suffix}", fix, waste=True
+    )
+
+
+def _traffic_findings(con: Any, la: Any, resolved: Any, scale: Decimal) -> list[Finding]:
+    found: list[Finding] = []
+    for scope, g in la.priced(con, resolved, filter_name="duplicate_extra", key="feature_model").items():
+        found.append(
+            _priced_finding(
+                "CL231",
+                "warning",
+                scope,
+                g,
+                scale,
+                f"identical prompt sent again within {la.DUPLICATE_WINDOW_S} s (each copy after the first is billed)",
+                "cache responses for identical requests (temperature 0) or deduplicate client-side",
+            )
+        )
+    for scope, g in la.priced(con, resolved, filter_name="storm", key="feature_model").items():
+        finding = _priced_finding(
+            "CL232",
+            "warning",
+            scope,
+            g,
+            scale,
+            f"rate-limited responses in bursts of {la.STORM_MIN}+ within {la.STORM_WINDOW_S} s: a retry loop that "
+            "burns the per-minute limit it waits on (billed only where tokens were logged)",
+            "retry with exponential backoff and jitter, honour Retry-After, and keep one retry layer",
+        )
+        finding.counts_as_waste = bool(finding.usd_per_month)
+        found.append(finding)
+    for scope, g in la.priced(con, resolved, filter_name="test_like", key="feature_model").items():
+        found.append(
+            _priced_finding(
+                "CL233",
+                "warning",
+                scope,
+                g,
+                scale,
+                "repeated prompts from callers tagged ci/test: looks like a test suite hitting a live endpoint",
+                "record and replay responses in CI (vcrpy / pytest-recording in replay-only mode)",
+            )
+        )
+    return found
+
+
+def _cache_findings(con: Any, la: Any, resolved: Any, scale: Decimal) -> list[Finding]:
+    found: list[Finding] = []
+    actual = la.priced(con, resolved, filter_name="cache_eligible", key="model")
+    simulated = la.priced(con, resolved, filter_name="cache_eligible", key="model", usage="cache_sim")
+    for model, g in actual.items():
+        rates = con.execute(
+            "SELECT sum(c_tok), sum(i_tok) FROM audit_rows WHERE coalesce(model, '(none)') = ?", [model]
+        ).fetchone()
+        hit = Decimal(int(rates[0] or 0)) / Decimal(int(rates[1])) if rates[1] else ZERO
+        sim = simulated.get(model)
+        saving = (g.usd - sim.usd) * scale if sim is not None and not g.unpriced_requests else None
+        if saving is not None and saving <= 0:
+            saving = ZERO
+        found.append(
+            _log_finding(
+                "CL241",
+                "warning" if saving else "info",
+                model,
+                g.requests,
+                saving,
+                f"prompt-cache hit rate {hit * 100:.1f}% of input tokens; simulated saving left on the table with "
+                f"the shared system-prompt prefix cached ({la.CACHE_TTL_S // 60}-minute TTL, write premiums included)",
+                "keep the static prefix first and identical across requests; enable caching where it is opt-in",
+                waste=bool(saving),
+            )
+        )
+    return found
+
+
+def billed_waste_usd(report: Report) -> Decimal:
+    value = report.data.get("totals", {}).get("billed_waste_usd_per_month", ZERO)
+    return value if isinstance(value, Decimal) else Decimal(str(value))
