@@ -156,6 +156,8 @@ WITH base AS (
         lower(coalesce(r.finish_reason, '')) = 'length' AS truncated,
         coalesce(r.status, 'ok') IN ('ok', '200', 'success') AS ok,
         epoch(r.ts - lag(r.ts) OVER (PARTITION BY r.model, r.prompt_hash ORDER BY r.ts)) AS gap_prompt,
+        coalesce(lag(lower(coalesce(r.finish_reason, '')) = 'length')
+            OVER (PARTITION BY r.model, r.prompt_hash ORDER BY r.ts), FALSE) AS prev_truncated,
         epoch(lead(r.ts) OVER (PARTITION BY r.model, r.prompt_hash ORDER BY r.ts) - r.ts) AS next_prompt,
         epoch(r.ts - lag(r.ts) OVER (PARTITION BY r.model, r.system_prompt_hash ORDER BY r.ts)) AS gap_system,
         min(coalesce(r.input_tokens, 0)) OVER (PARTITION BY r.model, r.system_prompt_hash) AS group_min_input,
@@ -164,7 +166,9 @@ WITH base AS (
     WHERE NOT coalesce(r.gateway_cache_hit, FALSE)
 ), flagged AS (
     SELECT *,
-        prompt_hash IS NOT NULL AND ok AND gap_prompt IS NOT NULL AND gap_prompt <= ? AS duplicate_extra,
+        -- a resend after a truncation is counted as a truncation retry (CL212), not a duplicate
+        prompt_hash IS NOT NULL AND ok AND NOT prev_truncated AND gap_prompt IS NOT NULL AND gap_prompt <= ?
+            AS duplicate_extra,
         truncated AND prompt_hash IS NOT NULL AND next_prompt IS NOT NULL AND next_prompt <= ?
             AS truncation_retried,
         system_prompt_hash IS NOT NULL AND min_cacheable IS NOT NULL AND group_min_input >= min_cacheable

@@ -120,7 +120,7 @@ def audit_prompts(catalog: Catalog, inputs: Sequence[PromptInput]) -> Report:
         "redundancy is found lexically (char n-gram TF-IDF + negation/number guard); heavily reworded "
         "duplicates are not detected (reference/audit.md §7.5)"
     )
-    tables = [_sections_table(audits), _findings_table(findings), _totals_table(audits, totals)]
+    tables = [_findings_table(findings), _sections_table(audits), _totals_table(audits, totals)]
     return Report("audit prompt", data, tables, notes, title="costctl audit prompt")
 
 
@@ -329,6 +329,7 @@ def audit_log_db(catalog: Catalog, db: Path, *, days: int = 30) -> Report:
             "(unknown to the price tables or missing a price); they are not counted as $0"
         )
     tables = [
+        Table(LOG_FINDING_COLUMNS, [f.as_dict() for f in findings], title="Findings"),
         Table(
             [
                 Column("system_prompt_hash", "System prompt"),
@@ -356,7 +357,6 @@ def audit_log_db(catalog: Catalog, db: Path, *, days: int = 30) -> Report:
             outputs,
             title="Output length vs max_tokens",
         ),
-        Table(LOG_FINDING_COLUMNS, [f.as_dict() for f in findings], title="Findings"),
         Table(
             [Column("metric", "Total"), Column("value", "Value")],
             [
