@@ -27,16 +27,25 @@ def _read_text_file(path: Path, flag: str) -> str:
 @handle_errors
 def estimate(
     model: Annotated[
-        list[str] | None, typer.Option("--model", "-m", help="Model id or alias; repeat or comma-separate to compare.")
+        list[str] | None,
+        typer.Option("--model", "-m", help="Model id or alias; repeat or comma-separate to compare."),
     ] = None,
     input_tokens: Annotated[int | None, typer.Option(help="Prompt tokens, cached ones included.")] = None,
     output_tokens: Annotated[int | None, typer.Option(help="Output tokens, reasoning included.")] = None,
-    cached_input_tokens: Annotated[int, typer.Option(help="Part of the input read from the prompt cache.")] = 0,
-    cache_write_tokens: Annotated[int, typer.Option(help="Part of the input written to the cache (5-minute).")] = 0,
-    cache_write_1h_tokens: Annotated[int, typer.Option(help="Part of the input written to the 1-hour cache.")] = 0,
+    cached_input_tokens: Annotated[
+        int, typer.Option(help="Part of the input read from the prompt cache.")
+    ] = 0,
+    cache_write_tokens: Annotated[
+        int, typer.Option(help="Part of the input written to the cache (5-minute).")
+    ] = 0,
+    cache_write_1h_tokens: Annotated[
+        int, typer.Option(help="Part of the input written to the 1-hour cache.")
+    ] = 0,
     reasoning_tokens: Annotated[int, typer.Option(help="Part of the output spent on reasoning.")] = 0,
     batch: Annotated[bool, typer.Option("--batch", help="Price at the batch API rates.")] = False,
-    at: Annotated[str | None, typer.Option("--at", help="Price in force on this date (YYYY-MM-DD); default today.")] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="Price in force on this date (YYYY-MM-DD); default today.")
+    ] = None,
     text: Annotated[str | None, typer.Option("--text", "-t", help="Prompt text to count and price.")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="File holding the prompt text.")] = None,
     system: Annotated[Path | None, typer.Option("--system", help="File holding a system prompt.")] = None,

@@ -80,7 +80,9 @@ def comparison_report(priced: Sequence[PricedModel], *, on: dt.date, title: str 
         notes.append("approximate token counts are marked 'approximate'; see README 'Token counts'")
     for p in ordered:
         if p.cost.long_context_applied:
-            notes.append(f"{p.model.id}: prompt exceeds the long-context threshold; every token at the tier rate")
+            notes.append(
+                f"{p.model.id}: prompt exceeds the long-context threshold; every token at the tier rate"
+            )
     return Report(
         command="estimate",
         data=data,
@@ -120,7 +122,9 @@ def estimate_text(
     message) and price it."""
     from costctl.tokens.counting import count_chat_tokens
 
-    messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": text}]
+    messages = ([{"role": "system", "content": system}] if system else []) + [
+        {"role": "user", "content": text}
+    ]
     priced = []
     for name in model_names:
         model = catalog.get(name)

@@ -22,9 +22,13 @@ def render_table(report: Report) -> str:
     if report.title:
         console.print(Text(report.title))
     for table in report.tables:
-        rich_table = RichTable(title=Text(table.title) if table.title else None, title_justify="left", show_footer=False)
+        rich_table = RichTable(
+            title=Text(table.title) if table.title else None, title_justify="left", show_footer=False
+        )
         for col in table.columns:
-            rich_table.add_column(col.header, justify="right" if col.kind in _RIGHT else "left", overflow="fold")
+            rich_table.add_column(
+                col.header, justify="right" if col.kind in _RIGHT else "left", overflow="fold"
+            )
         for row in table.rows:
             rich_table.add_row(*[Text(format_cell(row.get(c.key), c.kind)) for c in table.columns])
         if table.footer:

@@ -90,7 +90,9 @@ def _load_encoding(name: str) -> Any:
 
         return tiktoken.get_encoding(name)
     except Exception as exc:  # a corrupt cache or a failed download must not stop an estimate
-        _note_once(f"enc:{name}", f"cannot load tiktoken encoding {name!r} ({exc}); token counts are approximate")
+        _note_once(
+            f"enc:{name}", f"cannot load tiktoken encoding {name!r} ({exc}); token counts are approximate"
+        )
         return None
 
 
@@ -108,7 +110,9 @@ def count_text_tokens(text: str, tokenizer: str) -> TokenCount:
         return TokenCount(approximate_tokens(text, family), False, f"approx:{family} chars/{ratio}")
     enc = _load_encoding(tokenizer)
     if enc is None:
-        return TokenCount(approximate_tokens(text, "openai"), False, f"approx:openai chars/4 ({tokenizer} unavailable)")
+        return TokenCount(
+            approximate_tokens(text, "openai"), False, f"approx:openai chars/4 ({tokenizer} unavailable)"
+        )
     return TokenCount(len(enc.encode(text, disallowed_special=())), True, f"tiktoken:{tokenizer}")
 
 
@@ -143,7 +147,9 @@ def _content_text(content: Any, where: str) -> str:
             else:
                 raise InputError(f"content part must be an object, got {part!r}", where=where)
         return "".join(parts)
-    raise InputError(f"message content must be a string or a list of parts, got {type(content).__name__}", where=where)
+    raise InputError(
+        f"message content must be a string or a list of parts, got {type(content).__name__}", where=where
+    )
 
 
 def count_chat_tokens(
