@@ -151,6 +151,9 @@ def estimate(
         str | None, typer.Option("--baseline-ref", help="Gate: git ref whose workload file is re-estimated.")
     ] = None,
     junit: Annotated[Path | None, typer.Option("--junit", help="Gate: write JUnit XML to FILE.")] = None,
+    gate_flag: Annotated[
+        bool, typer.Option("--gate", help="Gate: evaluate the workload's `gate:` rules (implied by any gate flag).")
+    ] = False,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
     pricing: PricingDirOpt = None,
@@ -334,7 +337,7 @@ def _workload_mode(
         any(v is not None for v in gate_flags.values())
         or opts["baseline"] is not None
         or opts["baseline_ref"] is not None
-        or bool(work.gate)
+        or opts["gate_flag"]
         or opts["junit"] is not None
     )
     if opts["what_if"]:
@@ -405,6 +408,10 @@ def _run_gate(
     if opts["baseline"] is not None and opts["baseline_ref"] is not None:
         raise InputError("give --baseline FILE or --baseline-ref REF, not both")
     rules = gate.rules_from_config(work.gate, work.source) if work.gate else []  # type: ignore[attr-defined]
+    if opts["baseline"] is None and opts["baseline_ref"] is None:
+        for rule in [r for r in rules if r.metric != "monthly_cost"]:
+            note(f"note: rule {rule.name!r} skipped: it needs --baseline FILE or --baseline-ref REF")
+            rules.remove(rule)
     rules += gate.rules_from_flags(**gate_flags, min_increase_usd=floor or Decimal(0))
     base = None
     if opts["baseline"] is not None:

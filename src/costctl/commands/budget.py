@@ -133,9 +133,10 @@ def check_request_budget(
     day = on or utc_today()
     messages = _messages(prompt, system)
     names = [model] + ([policy.fallback_model] if policy.fallback_model else [])
+    # Resolve every model first: a typo in the fallback is a usage error even when it is not needed.
+    prices = [catalog.get(name, where="--fallback" if i else "--model") for i, name in enumerate(names)]
     candidates = []
-    for i, name in enumerate(names):
-        price = catalog.get(name, where="--fallback" if i else "--model")
+    for i, price in enumerate(prices):
         count = count_chat_tokens(messages, price.tokenizer, tools=tools)
         usage = Usage(input_tokens=count.tokens, output_tokens=max_tokens)
         cost = price_usage(price, usage, on=day).total_usd

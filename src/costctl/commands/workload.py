@@ -555,7 +555,7 @@ def _project_component(
         route_model = catalog.get(comp.route_model or "", where=f"what-if route for {comp.name!r}")
         targets.append((route_model, routed))
     for target, n in targets:
-        if comp.cache_hit_rate > 0 and cacheable_prefix(target, system_tokens) == 0 and n:
+        if comp.cache_hit_rate > 0 and system_tokens and cacheable_prefix(target, system_tokens) == 0 and n:
             notes.append(
                 f"{comp.name}: {target.id} cannot cache a {system_tokens}-token prefix "
                 f"(minimum {target.min_cacheable_tokens or 'unknown'}, or no cache price); no cache applied"
@@ -576,12 +576,12 @@ def _project_component(
                 hit_rate=comp.cache_hit_rate, batch_share=comp.batch_share, on=on, strict=strict, what=what,
             )  # fmt: skip
         if comp.fan_out and comp.fan_out.agents:
-            sub = Usage(input_tokens=comp.fan_out.context_tokens, output_tokens=comp.fan_out.output_tokens)
-            in_batch, standard = _split(n * comp.fan_out.agents, comp.batch_share)
-            acc.add(target, sub, standard, on=on, batch=False, strict=strict, what=f"{what} sub-agents")
-            acc.add(
-                target, sub, in_batch, on=on, batch=True, strict=strict, what=f"{what} sub-agents (batch)"
-            )
+            # Sub-agents re-send a fixed context: a static prefix that the cache lever can read.
+            _price_share(
+                acc, target, requests=n * comp.fan_out.agents, prefix=comp.fan_out.context_tokens, rest_input=0,
+                output=comp.fan_out.output_tokens, hit_rate=comp.cache_hit_rate, batch_share=comp.batch_share,
+                on=on, strict=strict, what=f"{what} sub-agents",
+            )  # fmt: skip
     cost = acc.cost or CostBreakdown(model.id, ZERO, ZERO, ZERO, ZERO, priced_on=on)
     return ComponentProjection(
         name=comp.name,
