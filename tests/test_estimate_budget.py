@@ -7,7 +7,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from conftest import invoke, needs_tiktoken_cache, run_costctl
 
 FIX = Path(__file__).parent / "fixtures" / "estimate"
@@ -21,7 +20,15 @@ DAY = dt.date(2026, 11, 23)
     [
         ("Explain vector databases.", "gpt-4.1-mini", "200", "0.01", "allow", "gpt-4.1-mini", 0),
         ("Explain transformers architecture.", "gpt-4.1", "500", "0.001", "fallback", "gpt-4.1-mini", 0),
-        ("Write a long explanation of reinforcement learning.", "gpt-4.1", "1000", "0.00001", "reject", None, 1),
+        (
+            "Write a long explanation of reinforcement learning.",
+            "gpt-4.1",
+            "1000",
+            "0.00001",
+            "reject",
+            None,
+            1,
+        ),
     ],
 )
 def test_reference_scenarios_cli(text, model, max_tokens, budget, decision, used, code):
@@ -49,15 +56,32 @@ def test_python_api_worst_case_is_exact(catalog):
     assert decision.decision == "fallback" and decision.model_used == "gpt-4.1-mini"
     tried = decision.candidates[1]
     # chat-framed: 3 + tokens + 3; gpt-4.1-mini $0.40 in / $1.60 out per 1M
-    assert decision.estimated_cost_usd == (Decimal(tried.input_tokens) * Decimal("0.4") + 500 * Decimal("1.6")) / 10**6
+    assert (
+        decision.estimated_cost_usd
+        == (Decimal(tried.input_tokens) * Decimal("0.4") + 500 * Decimal("1.6")) / 10**6
+    )
 
 
 def test_token_limits_reject(catalog):
     from costctl import BudgetPolicy, check_request_budget
 
-    d = check_request_budget("hi", model="gpt-4o-mini", max_tokens=5000, policy=BudgetPolicy(max_output_tokens=1000), catalog=catalog, on=DAY)
+    d = check_request_budget(
+        "hi",
+        model="gpt-4o-mini",
+        max_tokens=5000,
+        policy=BudgetPolicy(max_output_tokens=1000),
+        catalog=catalog,
+        on=DAY,
+    )
     assert d.decision == "reject" and "max tokens" in d.reasons()[0]
-    d = check_request_budget("hi", model="gpt-4o-mini", max_tokens=10, policy=BudgetPolicy(max_total_tokens=100), catalog=catalog, on=DAY)
+    d = check_request_budget(
+        "hi",
+        model="gpt-4o-mini",
+        max_tokens=10,
+        policy=BudgetPolicy(max_total_tokens=100),
+        catalog=catalog,
+        on=DAY,
+    )
     assert d.decision == "allow"
 
 
@@ -78,7 +102,18 @@ def test_budget_bad_input_exit_2(args, message):
 
 
 def test_limits_top_down_both_rules():
-    res = invoke("estimate", "--limits", "--mau", "10000", "--queries-per-user-per-day", "5", "--cost-per-query", "0.002", "-f", "json")
+    res = invoke(
+        "estimate",
+        "--limits",
+        "--mau",
+        "10000",
+        "--queries-per-user-per-day",
+        "5",
+        "--cost-per-query",
+        "0.002",
+        "-f",
+        "json",
+    )
     assert res.exit_code == 0, res.stderr
     data = res.json()
     assert Decimal(data["baseline_monthly_usd"]) == Decimal(3000)  # 10,000 x 5 x 0.002 x 30
@@ -114,10 +149,14 @@ def test_what_if_ranked_with_combination():
 
 def test_what_if_cache_below_minimum_saves_nothing():
     # gpt-4o-mini, no system prompt: caching cannot apply, batch can
-    res = invoke("estimate", "-w", str(FIX / "minimal.yaml"), "--what-if", "--cache-hit-rate", "0.9", "-f", "json")
+    res = invoke(
+        "estimate", "-w", str(FIX / "minimal.yaml"), "--what-if", "--cache-hit-rate", "0.9", "-f", "json"
+    )
     levers = {lv["lever"]: lv for lv in res.json()["levers"]}
     assert Decimal(levers["cache"]["saving_usd"]) == 0
-    assert Decimal(levers["batch"]["saving_usd"]) == Decimal("172.50")  # half the traffic at half price: 690 / 4
+    assert Decimal(levers["batch"]["saving_usd"]) == Decimal(
+        "172.50"
+    )  # half the traffic at half price: 690 / 4
 
 
 def test_what_if_batch_unpublished_is_not_applicable():

@@ -15,8 +15,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import invoke, needs_tiktoken_cache, run_costctl
+
 from costctl.tokens.counting import count_chat_tokens
 from costctl.tokens.request import parse_chat_request
 
@@ -28,7 +28,9 @@ def body(name: str) -> dict:
     return json.loads((FIX / name).read_text())
 
 
-@pytest.mark.parametrize(("model", "expected"), [("gpt-4o", 124), ("gpt-4o-mini", 124), ("gpt-4", 129), ("gpt-3.5-turbo", 129)])
+@pytest.mark.parametrize(
+    ("model", "expected"), [("gpt-4o", 124), ("gpt-4o-mini", 124), ("gpt-4", 129), ("gpt-3.5-turbo", 129)]
+)
 def test_cookbook_messages_match_api_prompt_tokens(catalog, model, expected):
     req = parse_chat_request(body("cookbook_messages.json"))
     count = req.count(catalog.get(model).tokenizer)
@@ -36,7 +38,9 @@ def test_cookbook_messages_match_api_prompt_tokens(catalog, model, expected):
     assert count.exact
 
 
-@pytest.mark.parametrize(("model", "expected"), [("gpt-4o", 101), ("gpt-4o-mini", 101), ("gpt-4", 105), ("gpt-3.5-turbo", 105)])
+@pytest.mark.parametrize(
+    ("model", "expected"), [("gpt-4o", 101), ("gpt-4o-mini", 101), ("gpt-4", 105), ("gpt-3.5-turbo", 105)]
+)
 def test_cookbook_tools_match_api_prompt_tokens_but_stay_approximate(catalog, model, expected):
     req = parse_chat_request(body("cookbook_tools.json"))
     count = req.count(catalog.get(model).tokenizer)
@@ -62,7 +66,11 @@ RECIPE = {
                     },
                 },
             },
-            "instructions": {"type": "array", "items": {"type": "string"}, "description": "Steps to prepare the recipe (no numbering)"},
+            "instructions": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Steps to prepare the recipe (no numbering)",
+            },
             "time_to_cook": {"type": "number", "description": "Total time to prepare the recipe in minutes"},
         },
     },
@@ -74,14 +82,34 @@ RECIPE = {
     [
         ([{"role": "user", "content": "hello"}], None, 8),
         ([{"role": "system", "content": "hello:"}], None, 9),
-        ([{"role": "user", "content": "hello"}], [{"name": "foo", "parameters": {"type": "object", "properties": {}}}], 31),
         (
             [{"role": "user", "content": "hello"}],
-            [{"name": "bing_bong", "description": "Do a bing bong", "parameters": {"type": "object", "properties": {"foo": {"type": "string"}, "bar": {"type": "number", "description": "A number"}}}}],
+            [{"name": "foo", "parameters": {"type": "object", "properties": {}}}],
+            31,
+        ),
+        (
+            [{"role": "user", "content": "hello"}],
+            [
+                {
+                    "name": "bing_bong",
+                    "description": "Do a bing bong",
+                    "parameters": {
+                        "type": "object",
+                        "properties": {
+                            "foo": {"type": "string"},
+                            "bar": {"type": "number", "description": "A number"},
+                        },
+                    },
+                }
+            ],
             57,
         ),
         (
-            [{"role": "system", "content": "Hello:"}, {"role": "system", "content": "Hello"}, {"role": "user", "content": "Hi there"}],
+            [
+                {"role": "system", "content": "Hello:"},
+                {"role": "system", "content": "Hello"},
+                {"role": "user", "content": "Hi there"},
+            ],
             [{"name": "do_stuff", "parameters": {"type": "object", "properties": {}}}],
             40,
         ),
@@ -98,7 +126,9 @@ def test_request_flag_reports_count_and_exactness():
     data = res.json()
     assert data["input_tokens"] == 124 and data["input_tokens_exact"] is True
     assert data["output_tokens"] == 1  # the body's max_tokens
-    res = run_costctl("estimate", "--request", str(FIX / "cookbook_tools.json"), "-m", "gpt-4o,gpt-4", "-f", "json")
+    res = run_costctl(
+        "estimate", "--request", str(FIX / "cookbook_tools.json"), "-m", "gpt-4o,gpt-4", "-f", "json"
+    )
     assert res.exit_code == 0, res.stderr
     rows = {r["model"]: r for r in res.json()["results"]}
     assert rows["gpt-4o"]["input_tokens"] == 101 and rows["gpt-4"]["input_tokens"] == 105
@@ -106,7 +136,9 @@ def test_request_flag_reports_count_and_exactness():
 
 
 def test_text_compare_marks_anthropic_approximate():
-    res = invoke("estimate", "--text", "Explain vector databases.", "-m", "gpt-4.1-mini,claude-haiku-4-5", "-f", "json")
+    res = invoke(
+        "estimate", "--text", "Explain vector databases.", "-m", "gpt-4.1-mini,claude-haiku-4-5", "-f", "json"
+    )
     assert res.exit_code == 0
     rows = {r["model"]: r for r in res.json()["results"]}
     assert rows["gpt-4.1-mini"]["input_tokens_exact"] is True
@@ -118,7 +150,10 @@ def test_text_compare_marks_anthropic_approximate():
     [
         ("{not json", "not valid JSON"),
         ('{"model": "gpt-4o"}', "'messages'"),
-        ('{"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}], "max_tokens": -1}', "max_tokens"),
+        (
+            '{"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}], "max_tokens": -1}',
+            "max_tokens",
+        ),
         ('{"model": "gtp-4o", "messages": [{"role": "user", "content": "x"}]}', "did you mean"),
     ],
 )

@@ -8,8 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from conftest import invoke, needs_tiktoken_cache, run_costctl
+
 from costctl.commands.workload import load_workload, project_workload, requests_per_day, with_components
 
 FIX = Path(__file__).parent / "fixtures" / "estimate"
@@ -111,7 +111,17 @@ def test_fan_out_and_retries(catalog, tmp_path):
 
 
 def test_compare_and_months_table():
-    res = invoke("estimate", "-w", str(FIX / "minimal.yaml"), "--compare", "gpt-4o,claude-haiku-4-5", "--months", "2", "-f", "json")
+    res = invoke(
+        "estimate",
+        "-w",
+        str(FIX / "minimal.yaml"),
+        "--compare",
+        "gpt-4o,claude-haiku-4-5",
+        "--months",
+        "2",
+        "-f",
+        "json",
+    )
     assert res.exit_code == 0, res.stderr
     data = res.json()
     got = {r["model"]: Decimal(r["monthly_cost_usd"]) for r in data["compare"]}
@@ -134,17 +144,32 @@ def test_missing_batch_price_exit_3():
 
 BAD = [
     ("components: [", "malformed YAML"),
-    ("components:\n  - {name: a, model: gpt-4o, requests_per_day: 5, colour: red}\n", "unknown field 'colour'"),
+    (
+        "components:\n  - {name: a, model: gpt-4o, requests_per_day: 5, colour: red}\n",
+        "unknown field 'colour'",
+    ),
     ("components:\n  - {name: a, model: gpt-4o, requests_per_day: -5}\n", "must not be negative"),
     ("components:\n  - {name: a, model: gpt-4o, requests_per_day: 1e15}\n", "absurd"),
-    ("components:\n  - {name: a, model: gpt-4o, requests_per_day: 5, cache_hit_rate: 1.5}\n", "between 0 and 1"),
-    ("components:\n  - {name: a, model: gpt-4o, requests_per_day: 5, batch_share: -0.1}\n", "between 0 and 1"),
-    ("components:\n  - {name: a, model: gpt-4o, requests_per_day: 5, system_prompt_file: nope.txt}\n", "does not exist"),
+    (
+        "components:\n  - {name: a, model: gpt-4o, requests_per_day: 5, cache_hit_rate: 1.5}\n",
+        "between 0 and 1",
+    ),
+    (
+        "components:\n  - {name: a, model: gpt-4o, requests_per_day: 5, batch_share: -0.1}\n",
+        "between 0 and 1",
+    ),
+    (
+        "components:\n  - {name: a, model: gpt-4o, requests_per_day: 5, system_prompt_file: nope.txt}\n",
+        "does not exist",
+    ),
     ("components:\n  - {name: a, model: gtp-4o, requests_per_day: 5}\n", "did you mean"),
     ("components:\n  - {name: a, model: gpt-4o}\n", "traffic form"),
     ("components:\n  - {name: a, model: gpt-4o, sessions_per_month: 5}\n", "messages_per_session"),
     ("compnents: []\n", "unknown field 'compnents'"),
-    ("components:\n  - {name: a, model: gpt-4o, requests_per_day: 5}\n  - {name: a, model: gpt-4o, requests_per_day: 5}\n", "used twice"),
+    (
+        "components:\n  - {name: a, model: gpt-4o, requests_per_day: 5}\n  - {name: a, model: gpt-4o, requests_per_day: 5}\n",
+        "used twice",
+    ),
     ("components:\n  - {name: a, model: gpt-4o, requests_per_day: lots}\n", "expected a number"),
 ]
 

@@ -5,13 +5,19 @@ from __future__ import annotations
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from costctl.cli.common import FormatOpt, OutputOpt, OverlayOpt, PricingDirOpt, catalog, emit, handle_errors
 from costctl.errors import InputError
 from costctl.report import Format
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from costctl.commands.workload import Workload
+    from costctl.pricing.catalog import Catalog
 
 
 def _read_text_file(path: Path, flag: str) -> str:
@@ -152,7 +158,10 @@ def estimate(
     ] = None,
     junit: Annotated[Path | None, typer.Option("--junit", help="Gate: write JUnit XML to FILE.")] = None,
     gate_flag: Annotated[
-        bool, typer.Option("--gate", help="Gate: evaluate the workload's `gate:` rules (implied by any gate flag).")
+        bool,
+        typer.Option(
+            "--gate", help="Gate: evaluate the workload's `gate:` rules (implied by any gate flag)."
+        ),
     ] = False,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
@@ -272,9 +281,9 @@ def _read_json(path: Path, flag: str) -> object:
 
 
 def _budget_mode(
-    cat: object, models: list[str], text: str | None, file: Path | None, system: Path | None,
+    cat: Catalog, models: list[str], text: str | None, file: Path | None, system: Path | None,
     max_tokens: int | None, budget: str | None, fallback: str | None, max_input: int | None,
-    max_output: int | None, max_total: int | None, day: object, fmt: Format, output: Path | None,
+    max_output: int | None, max_total: int | None, day: dt.date, fmt: Format, output: Path | None,
 ) -> None:  # fmt: skip
     from costctl.commands.budget import BudgetPolicy, budget_report, check_request_budget
 
@@ -294,10 +303,10 @@ def _budget_mode(
     )
     system_text = _read_text_file(system, "--system") if system is not None else None
     decision = check_request_budget(
-        prompt, model=models[0], max_tokens=max_tokens, policy=policy, catalog=cat,  # type: ignore[arg-type]
-        on=day, system=system_text,  # type: ignore[arg-type]
+        prompt, model=models[0], max_tokens=max_tokens, policy=policy, catalog=cat,
+        on=day, system=system_text,
     )  # fmt: skip
-    emit(budget_report(decision, policy, on=day), fmt, output)  # type: ignore[arg-type]
+    emit(budget_report(decision, policy, on=day), fmt, output)
     if not decision.allowed:
         raise typer.Exit(1)
 
@@ -316,8 +325,8 @@ def _limits_mode(mau: int | None, qpd: str | None, cpq: str | None, fmt: Format,
 
 
 def _workload_mode(
-    cat: object, path: Path, day: object, fmt: Format, output: Path | None, opts: dict
-) -> None:  # type: ignore[type-arg]
+    cat: Catalog, path: Path, day: dt.date, fmt: Format, output: Path | None, opts: dict[str, Any]
+) -> None:
     from costctl.commands.workload import load_workload
 
     work = load_workload(path)
@@ -362,13 +371,13 @@ def _workload_mode(
         from dataclasses import replace
 
         levers = replace(levers, **{k: v for k, v in overrides.items() if v is not None})
-        emit(what_if(cat, work, levers, on=day), fmt, output)  # type: ignore[arg-type]
+        emit(what_if(cat, work, levers, on=day), fmt, output)
         return
     if opts["limits"]:
         from costctl.commands.limits import spend_limits
         from costctl.commands.workload import project_workload
 
-        projection = project_workload(cat, work, on=day)  # type: ignore[arg-type]
+        projection = project_workload(cat, work, on=day)
         emit(spend_limits(projection.monthly_cost_usd, users=work.users, source=str(path)), fmt, output)
         return
     if gating:
@@ -381,7 +390,7 @@ def _workload_mode(
         work,
         on=day,
         months=opts["months"],
-        compare=split_models(opts["compare"]),  # type: ignore[arg-type]
+        compare=split_models(opts["compare"]),
     )
     emit(report, fmt, output)
 
@@ -393,8 +402,8 @@ def split_models(values: list[str] | None) -> list[str]:
 
 
 def _run_gate(
-    cat: object, work: object, path: Path, day: object, fmt: Format, output: Path | None,
-    gate_flags: dict, floor: Decimal | None, opts: dict,  # type: ignore[type-arg]
+    cat: Catalog, work: Workload, path: Path, day: dt.date, fmt: Format, output: Path | None,
+    gate_flags: dict[str, Any], floor: Decimal | None, opts: dict[str, Any],
 ) -> int:  # fmt: skip
     """Evaluate the gate, write every requested output, and return the exit code."""
     import os
@@ -407,7 +416,7 @@ def _run_gate(
 
     if opts["baseline"] is not None and opts["baseline_ref"] is not None:
         raise InputError("give --baseline FILE or --baseline-ref REF, not both")
-    rules = gate.rules_from_config(work.gate, work.source) if work.gate else []  # type: ignore[attr-defined]
+    rules = gate.rules_from_config(work.gate, work.source) if work.gate else []
     if opts["baseline"] is None and opts["baseline_ref"] is None:
         for rule in [r for r in rules if r.metric != "monthly_cost"]:
             note(f"note: rule {rule.name!r} skipped: it needs --baseline FILE or --baseline-ref REF")
@@ -422,9 +431,9 @@ def _run_gate(
             note(f"note: {path.name} does not exist at {opts['baseline_ref']}; baseline is $0")
             base = gate.Baseline(gate.Scoped(Decimal(0), True), {}, f"{opts['baseline_ref']} (no workload)")
         else:
-            old_projection = project_workload(cat, old, on=day, strict=False)  # type: ignore[arg-type]
+            old_projection = project_workload(cat, old, on=day, strict=False)
             base = gate.baseline_from_projection(old_projection, f"{opts['baseline_ref']}:{path.name}")
-    projection = project_workload(cat, work, on=day, strict=False)  # type: ignore[arg-type]
+    projection = project_workload(cat, work, on=day, strict=False)
     result = gate.evaluate(rules, projection, base)
     report = gate.gate_report(projection, workload_report(projection), result, base)
     text = render(report, fmt)

@@ -102,7 +102,7 @@ def _violations(
     return tuple(found)
 
 
-def _messages(prompt: str | Sequence[Mapping[str, Any]], system: str | None) -> list[Mapping[str, Any]]:
+def _messages(prompt: str | Sequence[Mapping[str, Any]], system: str | None) -> Sequence[Mapping[str, Any]]:
     if isinstance(prompt, str):
         return ([{"role": "system", "content": system}] if system else []) + [
             {"role": "user", "content": prompt}

@@ -233,7 +233,8 @@ def baseline_from_json(data: Any, source: str) -> Baseline:
     for i, c in enumerate(data["components"]):
         if not isinstance(c, Mapping) or not isinstance(c.get("name"), str):
             raise InputError(f"field 'components[{i}]' must be an object with a name", where=source)
-        tags = c.get("tags") if isinstance(c.get("tags"), Mapping) else {}
+        raw_tags = c.get("tags")
+        tags = {str(k): str(v) for k, v in raw_tags.items()} if isinstance(raw_tags, Mapping) else {}
         comps[c["name"]] = (_scoped(c, source, f"components[{i}].monthly_cost_usd"), tags)
     return Baseline(total=total, components=comps, source=source)
 
