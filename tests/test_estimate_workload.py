@@ -195,3 +195,18 @@ def test_bad_workload_subprocess(tmp_path):
 def test_missing_workload_file(tmp_path):
     res = invoke("estimate", "--workload", str(tmp_path / "none.yaml"))
     assert res.exit_code == 2 and "not found" in res.stderr
+
+
+def test_workload_estimate_imports_no_heavy_library(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, runpy\n"
+        f"sys.argv = ['costctl', 'estimate', '--workload', {str(FIX / 'minimal.yaml')!r}, '--format', 'json']\n"
+        "try:\n    runpy.run_module('costctl', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "print('HEAVY:' + ','.join(m for m in ('pandas', 'duckdb', 'jinja2') if m in sys.modules), file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert '"monthly_cost_usd": "690.00"' in proc.stdout
+    assert proc.stderr.strip().splitlines()[-1] == "HEAVY:"
