@@ -169,3 +169,12 @@ def test_bad_request_bodies_exit_2(tmp_path, content, message):
 def test_missing_request_file_exit_2(tmp_path):
     res = invoke("estimate", "--request", str(tmp_path / "nope.json"))
     assert res.exit_code == 2 and "file not found" in res.stderr
+
+
+@pytest.mark.parametrize("flag", ["--file", "--system"])
+def test_missing_prompt_files_exit_2(tmp_path, flag):
+    args = ["estimate", "-m", "gpt-4o", flag, str(tmp_path / "nope.txt")]
+    if flag == "--system":
+        args += ["--text", "hi"]
+    res = run_costctl(*args)
+    assert res.exit_code == 2 and "file not found" in res.stderr and "Traceback" not in res.stderr

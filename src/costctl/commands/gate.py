@@ -13,7 +13,12 @@ undecidable (exit 3). Usage errors (bad rules, unreadable or foreign baseline, u
 anything is evaluated.
 
 The baseline is the JSON of an earlier `costctl estimate --workload ... --format json` (same schema, so a
-gate run's own JSON is a baseline too), or a git ref whose workload file is re-estimated.
+gate run's own JSON is a baseline too), or a git ref whose workload file is re-estimated (`git show
+REF:./FILE`; prompt files it names are read from the working tree, and prices are today's, so the diff shows
+the change of the workload, not of the price tables).
+
+Annotations are written to stderr (the Actions runner reads workflow commands from both streams), so stdout
+stays data only.
 """
 
 from __future__ import annotations
