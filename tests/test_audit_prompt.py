@@ -39,7 +39,7 @@ def test_reference_2000_tokens_50k_a_day_on_gpt4o_costs_7500(tmp_path):
     data = result.json()
     assert data["prompts"][0]["tokens"] == 2000
     assert data["prompts"][0]["tokens_exact"] is True
-    assert data["totals"]["system_prompt_usd_per_month"] == "7500.0"
+    assert data["totals"]["system_prompt_usd_per_month"] == "7500.00"
     table = invoke("audit", "prompt", str(prompt), "--model", "gpt-4o", "--requests-per-day", "50000")
     assert "$7,500.00" in table.stdout
 
