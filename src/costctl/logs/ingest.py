@@ -435,10 +435,11 @@ def ingest_files(
     now: dt.datetime | None = None,
 ) -> IngestSummary:
     """Load files in ONE transaction; any exception (Ctrl-C included) rolls everything back."""
-    mapping = mapping or ColumnMapping()
+    mapping = mapping if mapping is not None else ColumnMapping()
     if not paths:
         raise InputError("no files to ingest, expected one or more log files")
-    plans = [plan_file(Path(p), fmt, mapping, read_log) for p in paths]  # fail early, before any write
+    # fail early, before any write
+    plans = [plan_file(Path(p), fmt, mapping.for_file(Path(p)), read_log) for p in paths]
     con.execute("BEGIN TRANSACTION")
     try:
         ingest_id = int(con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()[0])
@@ -447,7 +448,13 @@ def ingest_files(
             if on_file_start is not None:
                 on_file_start(plan.path, index)
             stats = load_file(
-                con, plan, ingest_id=ingest_id, mapping=mapping, read_log=read_log, batch_input=batch_input, rules=rules
+                con,
+                plan,
+                ingest_id=ingest_id,
+                mapping=mapping.for_file(plan.path),
+                read_log=read_log,
+                batch_input=batch_input,
+                rules=rules,
             )
             files.append(stats)
             if on_file_done is not None:
