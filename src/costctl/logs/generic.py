@@ -176,15 +176,21 @@ def sniff_generic(path: Path, mapping: ColumnMapping) -> str | None:
     if suffix in (".csv", ".tsv"):
         header = set(csv_header(path))
         return "csv" if mapping or CANONICAL_MARKERS <= header else None
-    line = first_record(path)
-    if line is None:
-        return None
-    try:
-        obj = json.loads(line)
-    except ValueError:
-        return None
-    if isinstance(obj, dict) and (mapping or CANONICAL_MARKERS <= set(obj)):
-        return "jsonl"
+    # the first records decide (one truncated first line must not hide a canonical file)
+    seen = 0
+    with open_text(path) as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            seen += 1
+            if seen > 20:
+                break
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(obj, dict) and (mapping or CANONICAL_MARKERS <= set(obj)):
+                return "jsonl"
     return None
 
 

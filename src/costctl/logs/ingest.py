@@ -134,7 +134,8 @@ def _reason_expr(*, check_unparsed: bool) -> str:
         ("raw_output_tokens IS NULL", "missing output_tokens"),
     ]
     for col in TOKEN_COLUMNS:
-        branches.append((f"{col} IS NULL", f"{col} is not a whole number"))
+        # TRY_CAST('1.5' AS BIGINT) rounds; comparing with the DOUBLE value catches fractions
+        branches.append((f"{col} IS NULL OR TRY_CAST(raw_{col} AS DOUBLE) <> {col}", f"{col} is not a whole number"))
     for col in TOKEN_COLUMNS:
         branches.append((f"{col} < 0", f"negative {col}"))
     branches += [
@@ -474,7 +475,18 @@ def ingest_files(
             ],
         )
         con.execute("COMMIT")
-    except BaseException:
+    except BaseException as exc:
         con.execute("ROLLBACK")
+        if _interrupted(exc):  # DuckDB turns Ctrl-C during a query into its own error
+            raise KeyboardInterrupt from None
         raise
     return summary
+
+
+def _interrupted(exc: BaseException) -> bool:
+    import duckdb
+
+    interrupt = getattr(duckdb, "InterruptException", ())
+    return (isinstance(interrupt, type) and isinstance(exc, interrupt)) or (
+        isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower()
+    )
