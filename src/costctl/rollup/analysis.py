@@ -145,7 +145,9 @@ def _days_in_month(month: dt.date) -> int:
 
 
 def budget_burn(
-    budgets: Mapping[str, Decimal], spent: Mapping[tuple[str, dt.date], Decimal], last_day: Mapping[dt.date, dt.date]
+    budgets: Mapping[str, Decimal],
+    spent: Mapping[tuple[str, dt.date], Decimal],
+    last_day: Mapping[dt.date, dt.date],
 ) -> list[BudgetBurn]:
     """Per (key, month): spent vs monthly budget, alert levels crossed, and a straight-line month-end
     projection from the days elapsed (last day with data in that month)."""
@@ -171,5 +173,5 @@ def per(value: Decimal, count: int) -> Decimal | None:
 
 
 def top_n(rows: Sequence[dict[str, object]], n: int | None, key: str = "cost_usd") -> list[dict[str, object]]:
-    ordered = sorted(rows, key=lambda r: (-(r.get(key) or ZERO), str(r)))  # type: ignore[operator,arg-type]
+    ordered = sorted(rows, key=lambda r: (-(r.get(key) or ZERO), str(r)))  # type: ignore[operator]
     return ordered[:n] if n else ordered
