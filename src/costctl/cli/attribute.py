@@ -87,6 +87,7 @@ class _Progress:
 
     def __init__(self, paths: list[Path]) -> None:
         self.sizes = [p.stat().st_size if p.is_file() else 0 for p in paths]
+        self.finished = 0
         self.bar: Any = None
         if sum(self.sizes) >= PROGRESS_MIN_BYTES and sys.stderr.isatty():
             from rich.console import Console
@@ -108,8 +109,9 @@ class _Progress:
             self.bar.update(self.task, description=f"reading {path.name}", completed=sum(self.sizes[:index]))
 
     def done(self, stats: Any) -> None:
+        self.finished += 1
         if self.bar is not None:
-            self.bar.advance(self.task, 0)
+            self.bar.update(self.task, completed=sum(self.sizes[: self.finished]))
 
     def stop(self) -> None:
         if self.bar is not None:
