@@ -159,7 +159,7 @@ def ingest(
 
       costctl attribute ingest sample_logs/*.jsonl --db costctl.duckdb
 
-      costctl attribute ingest sample_logs/requests.csv --mapping sample_logs/requests.mapping.yaml --db costctl.duckdb
+      costctl attribute ingest sample_logs/search_service.csv --mapping sample_logs/search_service.mapping.yaml
 
       costctl attribute ingest export.csv --map feature=route --map input_tokens=prompt_tokens -f json
     """
