@@ -420,3 +420,16 @@ def test_help_names_every_subcommand() -> None:
     result = run_costctl("attribute", "--help")
     for sub in ("ingest", "report", "reconcile", "rejects", "export"):
         assert sub in result.stdout
+
+
+def test_budgets_yaml_file_and_bad_budgets_file(tmp_path: Path) -> None:
+    db = make_db(tmp_path, [row(i, feature="chat") for i in range(3)])
+    budgets = tmp_path / "budgets.yaml"
+    budgets.write_text("budgets:\n  chat: 0.000001\n")
+    result = invoke("attribute", "report", "--db", str(db), "--budgets", str(budgets), "-f", "json")
+    assert result.exit_code == 1  # over budget
+    burn = result.json()["budgets"][0]
+    assert burn["key"] == "chat" and burn["alerts"] == [50, 75, 90, 100]
+    budgets.write_text("budgets:\n  chat: lots\n")
+    bad = invoke("attribute", "report", "--db", str(db), "--budgets", str(budgets))
+    assert bad.exit_code == 2 and bad.stderr.count("costctl: error:") == 1
