@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from costctl.cli.common import OverlayOpt, PricingDirOpt, catalog, emit, handle_errors, note, write_atomic
+from costctl.cli.common import OverlayOpt, PricingDirOpt, catalog, handle_errors, note, write_atomic
 from costctl.errors import InputError
 from costctl.report import Format
 
@@ -141,16 +142,24 @@ def report(
         result = monthly_report(cat, DuckDbEngine(con), opts)
     finally:
         con.close()
+    text = _render(result, fmt)
+    # write first: a failed write is then the only line on stderr
+    if output is not None:
+        write_atomic(output, text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    for line in result.notes:
+        note(f"note: {line}")
+    if output is not None:
+        note(f"wrote {output}")
+
+
+def _render(result: Any, fmt: Format) -> str:
     if fmt in (Format.HTML, Format.MARKDOWN):
         from costctl.render.html import render_report_html, render_report_markdown
 
-        text = render_report_html(result) if fmt is Format.HTML else render_report_markdown(result)
-        for line in result.notes:
-            note(f"note: {line}")
-        if output is not None:
-            write_atomic(output, text)
-            note(f"wrote {output}")
-        else:
-            typer.echo(text, nl=False)
-        return
-    emit(result, fmt, output)
+        return render_report_html(result) if fmt is Format.HTML else render_report_markdown(result)
+    from costctl.render import render
+
+    return render(result, fmt)

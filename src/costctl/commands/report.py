@@ -150,7 +150,7 @@ def ranked(
                 for d, v in series.items():
                     other_daily[d] = other_daily.get(d, ZERO) + v
         row = {**other.fields(), "share": analysis.share(other.cost_usd, total.cost_usd)}
-        prev_other = sum((v for k, v in before.items() if k not in {_label(x) for x in kept}), ZERO)
+        prev_other = sum((v or ZERO for k, v in before.items() if k not in {_label(x) for x in kept}), ZERO)
         out.append(_row(f"{OTHER} {len(ordered) - top}", row, other_daily, days, prev_other, previous))
         out[-1]["is_other"] = True
     return out

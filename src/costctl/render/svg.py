@@ -315,7 +315,7 @@ def waterfall_chart(
         out.append(f'<line x1="{left}" y1="{py(t):.1f}" x2="{left + pw}" y2="{py(t):.1f}" stroke="#e5e5e5"/>')
         out.append(_text(left - 6, py(t) + 4, _money_label(t), anchor="end", size=10))
     slot = pw / max(1, len(steps))
-    for i, ((label, value), (a, b)) in enumerate(zip(steps, levels)):
+    for i, ((label, value), (a, b)) in enumerate(zip(steps, levels, strict=True)):
         total = i == 0 or i == len(steps) - 1
         colour = "#7f7f7f" if total else ("#d62728" if b >= a else "#2ca02c")
         y, h = py(max(a, b)), abs(py(a) - py(b))
