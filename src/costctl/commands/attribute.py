@@ -396,6 +396,8 @@ REPORT_COLUMNS_TAIL = [
 
 def attribute_report(catalog: Catalog, engine: Engine, spec: RollupSpec, opts: ReportOptions) -> Report:
     result = rollup(catalog, engine, spec)
+    if not result.groups:
+        raise InputError("no requests match (check --since/--until/--where, or ingest logs first)")
     rows = analysis.top_n(result.rows, opts.top) if spec.grain == "all" else result.rows
     if opts.top and spec.grain != "all":
         keep = {tuple(r.get(d) for d in spec.dimensions) for r in analysis.top_n(_by_dims(result), opts.top)}
