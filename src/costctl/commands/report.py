@@ -247,7 +247,7 @@ def chargeback(
     teams: RollupResult, opts: MonthlyOptions
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """Team showback plus the shared pool allocated with the attribute branch's `allocate_shared`."""
-    rows = [dict(r) for r in analysis.top_n(teams.rows, None)]
+    rows: list[dict[str, Any]] = [dict(r) for r in analysis.top_n(teams.rows, None)]
     shared_opts = ReportOptions(
         shared_costs=opts.shared_costs, overhead_pct=opts.overhead_pct, allocate_by=opts.allocate_by
     )
@@ -271,7 +271,8 @@ def audit_highlights(payload: dict[str, Any] | None, source: str | None) -> dict
     recommendations (log audit). Lenient by design: the audit's payload grows on its own branch."""
     if payload is None:
         return None
-    totals = payload.get("totals") if isinstance(payload.get("totals"), dict) else {}
+    raw_totals = payload.get("totals")
+    totals: dict[str, Any] = raw_totals if isinstance(raw_totals, dict) else {}
     scalars = {
         k: v for k, v in totals.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)
     }
