@@ -6,7 +6,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from conftest import invoke
 
 ROOT = Path(__file__).resolve().parents[1]

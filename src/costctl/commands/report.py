@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from costctl.commands.attribute import (
-    estimate_vs_actual,
     ReportOptions,
     RollupResult,
     Totals,
@@ -27,6 +26,7 @@ from costctl.commands.attribute import (
     budgets_burn,
     build_rows,
     daily_series,
+    estimate_vs_actual,
     find_anomalies,
     mom,
     month_of,
