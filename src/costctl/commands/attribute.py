@@ -402,7 +402,7 @@ def estimate_vs_actual(
         return None, "estimate vs actual skipped: workload projections are not in this build"
     projection = project_workload(catalog, load_workload(workload), on=month, strict=False)
     actual = {r["name"]: r for r in by_feature}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for comp in projection.components:
         seen = actual.get(comp.name)
         est = comp.monthly_cost_usd
