@@ -37,8 +37,21 @@ def format_cell(value: Any, kind: str) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Decimal):
-        return f"{value:f}"
+        return format_number(value)
     return str(value)
+
+
+def format_number(value: Decimal) -> str:
+    """A plain quantity for reading: 17,727,478,848 rather than 17727478848.000000, and at most six
+    decimals below 1,000 (display only; JSON and CSV keep every digit)."""
+    if not value.is_finite():
+        return str(value)
+    if abs(value) >= 1000:
+        whole = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+        text = f"{whole:,.2f}"
+        return text[:-3] if text.endswith(".00") else text
+    q = value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_EVEN).normalize()
+    return f"{q:f}"
 
 
 def plain_cell(value: Any, kind: str) -> str:
