@@ -116,3 +116,21 @@ def test_fast_paths_import_no_heavy_libraries(argv):
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "HEAVY []" in proc.stderr, proc.stderr
+
+
+@needs_tiktoken_cache
+def test_encoding_from_cached_ranks_is_identical_to_tiktoken(tmp_path, monkeypatch):
+    import tiktoken
+
+    from costctl.tokens.counting import _encoding_with_cached_ranks
+
+    monkeypatch.setenv("COSTCTL_CACHE_DIR", str(tmp_path))
+    text = "Hello wörld <|endoftext|> 日本語 def f(x): return x**2\n" * 20
+    for name in ("o200k_base", "cl100k_base"):
+        first = _encoding_with_cached_ranks(name)  # decodes and writes the cache
+        second = _encoding_with_cached_ranks(name)  # reads it
+        reference = tiktoken.get_encoding(name)
+        assert first.encode(text, disallowed_special=()) == reference.encode(text, disallowed_special=())
+        assert second.encode(text, disallowed_special=()) == reference.encode(text, disallowed_special=())
+        assert second.n_vocab == reference.n_vocab
+    assert len(list(tmp_path.glob("bpe-*.pickle"))) == 2
