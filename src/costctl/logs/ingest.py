@@ -1,0 +1,473 @@
+"""Ingest log files into the store: every row read is loaded, rejected (with a reason) or a duplicate.
+
+Two paths lead to the same validation SQL:
+- canonical/generic JSONL, CSV and Parquet are read by DuckDB itself (fast path, no Python per row);
+- vendor formats come from `costctl.logs.adapters.read_log` as Python rows, staged in bounded batches.
+Both land in a staging table of text columns; one SELECT types them and computes a reject reason per row, so
+the rules (negative tokens, cached > input, unknown timestamp formats, ...) live in one place.
+
+Dedupe: on `request_id`, or on (source_file, source_line) when there is none; re-ingesting adds nothing.
+One ingest = one transaction: an error, Ctrl-C or a crash leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from costctl.errors import InputError
+from costctl.logs.generic import (
+    GENERIC_FORMATS,
+    INPUT_COLUMNS,
+    ColumnMapping,
+    check_mapping,
+    csv_header,
+    first_record,
+    open_text,
+    sample_json_keys,
+    sniff_generic,
+)
+from costctl.logs.schema import CANONICAL_COLUMNS, TOKEN_COLUMNS, Reject
+
+ReadLog = Callable[..., Any]
+ROW_BATCH = 20_000  # python-row adapters are staged this many rows at a time (bounded memory)
+SNIPPETS_PER_FILE = 200  # raw text kept for the first rejects of each file
+SNIPPET_CHARS = 300
+_TYPES = {name: typ for name, typ, _ in CANONICAL_COLUMNS}
+_BOOL_COLUMNS = ("gateway_cache_hit", "is_batch")
+_OPTIONAL_TOKENS = tuple(c for c in TOKEN_COLUMNS if c not in ("input_tokens", "output_tokens"))
+
+
+@dataclass
+class FileStats:
+    file: str
+    format: str
+    read: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    duplicate: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class IngestSummary:
+    ingest_id: int
+    files: list[FileStats]
+
+    def total(self, key: str) -> int:
+        return sum(int(getattr(f, key)) for f in self.files)
+
+    @property
+    def reasons(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for f in self.files:
+            for reason, n in f.reasons.items():
+                out[reason] = out.get(reason, 0) + n
+        return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def vendor_reader() -> ReadLog | None:
+    """The adapters branch's `read_log`, when it is installed."""
+    try:
+        from costctl.logs.adapters import read_log  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return None
+    return read_log  # type: ignore[no-any-return,unused-ignore]
+
+
+# ---------------------------------------------------------------- SQL pieces (identifiers are ours only)
+
+
+def _q(name: str) -> str:
+    """Quote an identifier already restricted to a safe alphabet (see generic._SOURCE_NAME)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ts_expr(raw: str) -> str:
+    """ISO with or without offset (naive = UTC), or epoch seconds/ms/us/ns by magnitude (log-formats.md §9.6)."""
+    num = f"TRY_CAST({raw} AS DOUBLE)"
+    scale = f"CASE WHEN abs({num}) < 1e11 THEN 1e6 WHEN abs({num}) < 1e14 THEN 1e3 WHEN abs({num}) < 1e17 THEN 1 ELSE 1e-3 END"
+    return (
+        f"COALESCE(CAST(TRY_CAST({raw} AS TIMESTAMPTZ) AS TIMESTAMP), "
+        f"CASE WHEN {num} IS NOT NULL THEN make_timestamp(CAST({num} * {scale} AS BIGINT)) END)"
+    )
+
+
+def _typed(col: str) -> str:
+    raw = f"r.{col}"
+    if col == "ts":
+        return _ts_expr(raw)
+    if col in ("input_tokens", "output_tokens"):
+        return f"TRY_CAST({raw} AS BIGINT)"
+    if col in _OPTIONAL_TOKENS:
+        return f"CASE WHEN {raw} IS NULL THEN 0 ELSE TRY_CAST({raw} AS BIGINT) END"
+    if col in _BOOL_COLUMNS:
+        return f"CASE WHEN {raw} IS NULL THEN FALSE ELSE TRY_CAST({raw} AS BOOLEAN) END"
+    if col == "finish_reason":
+        return f"lower({raw})"
+    if _TYPES[col] != "VARCHAR":
+        return f"TRY_CAST({raw} AS {_TYPES[col]})"
+    return raw
+
+
+def _reason_expr(*, check_unparsed: bool) -> str:
+    """The first rule a row breaks, or NULL. Reasons are categories; the raw snippet shows the value."""
+    branches: list[tuple[str, str]] = []
+    if check_unparsed:
+        all_null = " AND ".join(f"raw_{c} IS NULL" for c in INPUT_COLUMNS)
+        branches.append((all_null, "not valid JSON (truncated or malformed line) or no known columns"))
+    branches += [
+        ("raw_ts IS NULL", "missing timestamp"),
+        ("ts IS NULL", "unrecognised timestamp format"),
+        ("ts < TIMESTAMP '2000-01-01' OR ts >= TIMESTAMP '2100-01-01'", "timestamp out of range (check its unit)"),
+        ("model IS NULL", "missing model"),
+        ("raw_input_tokens IS NULL", "missing input_tokens"),
+        ("raw_output_tokens IS NULL", "missing output_tokens"),
+    ]
+    for col in TOKEN_COLUMNS:
+        branches.append((f"{col} IS NULL", f"{col} is not a whole number"))
+    for col in TOKEN_COLUMNS:
+        branches.append((f"{col} < 0", f"negative {col}"))
+    branches += [
+        (
+            "cached_input_tokens + cache_write_5m_tokens + cache_write_1h_tokens > input_tokens",
+            "cached and cache-write tokens exceed input_tokens",
+        ),
+        ("reasoning_tokens > output_tokens", "reasoning_tokens exceed output_tokens"),
+    ]
+    for col in _BOOL_COLUMNS:
+        branches.append((f"{col} IS NULL", f"{col} is not true/false"))
+    for col in ("reported_cost_usd", "max_tokens", "latency_ms"):
+        branches.append((f"raw_{col} IS NOT NULL AND {col} IS NULL", f"{col} is not a number"))
+    whens = " ".join(f"WHEN {cond} THEN {_lit(reason)}" for cond, reason in branches)
+    return f"CASE {whens} END"
+
+
+def staging_sql(source_sql: str, *, check_unparsed: bool) -> str:
+    """`source_sql` yields (line, <INPUT_COLUMNS as text>); the result adds typed columns and `reason`."""
+    raw_cols = ", ".join(f"r.{c} AS raw_{c}" for c in INPUT_COLUMNS)
+    typed_cols = ", ".join(f"{_typed(c)} AS {c}" for c in INPUT_COLUMNS)
+    return (
+        f"SELECT line, {', '.join(INPUT_COLUMNS)}, {_reason_expr(check_unparsed=check_unparsed)} AS reason "
+        f"FROM (SELECT r.line, {raw_cols}, {typed_cols} FROM ({source_sql}) r) t"
+    )
+
+
+def _projection(mapping: ColumnMapping, available: set[str] | None, fmt: str) -> tuple[str, list[Any]]:
+    """SELECT list turning source columns into text columns named canonically; params for JSON paths."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for col in INPUT_COLUMNS:
+        src = mapping.source_for(col)
+        if fmt == "jsonl" and "." in src:
+            top, rest = src.split(".", 1)
+            path = "$." + ".".join(json.dumps(p) for p in rest.split("."))
+            parts.append(f"json_extract_string({_q(top)}, ?) AS {col}")
+            params.append(path)
+        elif available is not None and src not in available:
+            parts.append(f"CAST(NULL AS VARCHAR) AS {col}")
+        else:
+            parts.append(f"CAST({_q(src)} AS VARCHAR) AS {col}")
+    return ", ".join(parts), params
+
+
+def native_source(path: Path, fmt: str, mapping: ColumnMapping, con: Any) -> tuple[str, list[Any]]:
+    """SQL (and params) reading a canonical/generic file with DuckDB, yielding (line, text columns)."""
+    file = str(path)
+    if fmt == "jsonl":
+        check_mapping(path, fmt, mapping, sample_json_keys(path)) if mapping else None
+        tops = sorted({mapping.source_for(c).split(".", 1)[0] for c in INPUT_COLUMNS})
+        # Every key read as text so a wrong type is a reject reason, not a silent NULL.
+        spec = "{" + ", ".join(f"{_lit(t)}: 'VARCHAR'" for t in tops) + "}"
+        proj, params = _projection(mapping, None, fmt)
+        src = (
+            f"read_json(?, format='newline_delimited', columns={spec}, ignore_errors=true, "
+            "maximum_object_size=67108864)"
+        )
+        return f"SELECT row_number() OVER () AS line, {proj} FROM {src}", [file, *params]
+    if fmt == "csv":
+        header = set(csv_header(path))
+        check_mapping(path, fmt, mapping, header)
+        proj, params = _projection(mapping, header, fmt)
+        # line = record number + 1 for the header (multi-line quoted cells make it approximate)
+        src = "read_csv(?, header=true, all_varchar=true, null_padding=true, ignore_errors=true)"
+        return f"SELECT row_number() OVER () + 1 AS line, {proj} FROM {src}", [file, *params]
+    if fmt == "parquet":
+        try:
+            desc = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [file]).fetchall()
+        except Exception as exc:  # duckdb.Error, imported lazily
+            raise InputError(f"cannot read as Parquet ({str(exc).splitlines()[0]})", where=file) from None
+        available = {r[0] for r in desc}
+        check_mapping(path, fmt, mapping, available)
+        proj, params = _projection(mapping, available, fmt)
+        return f"SELECT row_number() OVER () AS line, {proj} FROM read_parquet(?)", [*params, file]
+    raise InputError(f"unknown generic format {fmt!r}, expected one of {', '.join(GENERIC_FORMATS)}")
+
+
+# ---------------------------------------------------------------- python-row adapters
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.isoformat()
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    return str(value)
+
+
+def stage_rows(con: Any, rows: Iterator[tuple[int, dict[str, Any] | Reject]]) -> list[tuple[int, str]]:
+    """Stage adapter rows into temp table `raw_rows` in bounded batches; return the adapter's rejects."""
+    import pandas as pd
+
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE raw_rows (line BIGINT, "
+        + ", ".join(f"{c} VARCHAR" for c in INPUT_COLUMNS)
+        + ")"
+    )
+    rejects: list[tuple[int, str]] = []
+    batch: list[list[Any]] = []
+
+    def flush() -> None:
+        if batch:
+            frame = pd.DataFrame(batch, columns=["line", *INPUT_COLUMNS], dtype=object)
+            frame["line"] = frame["line"].astype("int64")
+            con.register("costctl_batch", frame)
+            con.execute("INSERT INTO raw_rows SELECT * FROM costctl_batch")
+            con.unregister("costctl_batch")
+            batch.clear()
+
+    for line, item in rows:
+        if isinstance(item, Reject):
+            rejects.append((int(line), item.reason))
+            continue
+        batch.append([int(line), *(_text(item.get(c)) for c in INPUT_COLUMNS)])
+        if len(batch) >= ROW_BATCH:
+            flush()
+    flush()
+    return rejects
+
+
+# ---------------------------------------------------------------- one file
+
+
+@dataclass(frozen=True)
+class FilePlan:
+    path: Path
+    format: str
+    native: bool
+
+
+def plan_file(path: Path, fmt: str | None, mapping: ColumnMapping, read_log: ReadLog | None) -> FilePlan:
+    """Decide how to read a file: generic formats natively, everything else through the vendor adapters."""
+    if not path.is_file():
+        raise InputError("file not found", where=str(path))
+    if path.stat().st_size == 0 or (not path.name.lower().endswith(".parquet") and first_record(path) is None):
+        raise InputError("file is empty, expected log records", where=str(path))
+    if fmt in GENERIC_FORMATS:
+        return FilePlan(path, fmt, True)
+    if fmt is None:
+        sniffed = sniff_generic(path, mapping)
+        if sniffed is not None:
+            return FilePlan(path, sniffed, True)
+    if read_log is None:
+        if fmt is not None:
+            raise InputError(
+                f"--format {fmt}: vendor formats are not installed in this build, expected one of "
+                f"{', '.join(GENERIC_FORMATS)}",
+                where=str(path),
+            )
+        raise InputError(
+            "file in no known format: expected canonical JSONL (keys ts, model, input_tokens, ...), "
+            "or CSV/JSONL/Parquet with a column mapping (--map / --mapping)",
+            where=str(path),
+        )
+    return FilePlan(path, fmt or "auto", False)
+
+
+def _snippets(path: Path, lines: list[int], *, physical: bool) -> dict[int, str]:
+    """Raw text of some lines. JSONL native lines count records (blank lines skipped), others physical."""
+    wanted = set(lines)
+    found: dict[int, str] = {}
+    if not wanted or path.name.lower().endswith(".parquet"):
+        return found
+    count = 0
+    with open_text(path) as handle:
+        for number, text in enumerate(handle, start=1):
+            if not physical:
+                if not text.strip():
+                    continue
+                count += 1
+                key = count
+            else:
+                key = number
+            if key in wanted:
+                found[key] = text.rstrip("\n")[:SNIPPET_CHARS]
+                if len(found) == len(wanted):
+                    break
+    return found
+
+
+_INSERT_COLS = ", ".join(c for c, _, _ in CANONICAL_COLUMNS)
+
+
+def load_file(
+    con: Any,
+    plan: FilePlan,
+    *,
+    ingest_id: int,
+    mapping: ColumnMapping,
+    read_log: ReadLog | None,
+    batch_input: Path | None = None,
+    rules: Path | None = None,
+) -> FileStats:
+    """Stage, validate, dedupe and insert one file (inside the caller's transaction)."""
+    import duckdb
+
+    source_file = str(plan.path.resolve())
+    adapter_rejects: list[tuple[int, str]] = []
+    fmt = plan.format
+    try:
+        if plan.native:
+            source_sql, params = native_source(plan.path, plan.format, mapping, con)
+            check_unparsed = plan.format == "jsonl"
+        else:
+            assert read_log is not None
+            log = read_log(plan.path, None if fmt == "auto" else fmt, batch_input=batch_input, rules=rules)
+            fmt = str(log.format)
+            adapter_rejects = stage_rows(con, iter(log.rows))
+            source_sql, params, check_unparsed = "SELECT * FROM raw_rows", [], False
+        con.execute(f"CREATE OR REPLACE TEMP TABLE stage AS {staging_sql(source_sql, check_unparsed=check_unparsed)}", params)
+    except duckdb.Error as exc:
+        raise InputError(f"cannot read as {fmt} ({str(exc).splitlines()[0]})", where=str(plan.path)) from None
+
+    stats = FileStats(file=str(plan.path), format=fmt)
+    stats.read = int(con.execute("SELECT count(*) FROM stage").fetchone()[0]) + len(adapter_rejects)
+    for reason, n in con.execute("SELECT reason, count(*) FROM stage WHERE reason IS NOT NULL GROUP BY 1").fetchall():
+        stats.reasons[reason] = int(n)
+    for _, reason in adapter_rejects:
+        stats.reasons[reason] = stats.reasons.get(reason, 0) + 1
+    stats.rejected = sum(stats.reasons.values())
+
+    con.execute(
+        # a re-ingest of the same file records its rejects once
+        """INSERT INTO rejects SELECT ?, line, reason, NULL, ? FROM stage s WHERE reason IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM rejects j WHERE j.source_file = ? AND j.source_line = s.line)""",
+        [source_file, ingest_id, source_file],
+    )
+    if adapter_rejects:
+        con.executemany(
+            "INSERT INTO rejects VALUES (?, ?, ?, NULL, ?)",
+            [[source_file, line, reason, ingest_id] for line, reason in adapter_rejects],
+        )
+    _fill_snippets(con, plan, source_file, ingest_id)
+
+    select_cols = ", ".join(
+        "?" if c == "source_format" else "?" if c == "source_file" else "s.line" if c == "source_line" else f"s.{c}"
+        for c, _, _ in CANONICAL_COLUMNS
+    )
+    inserted = con.execute(
+        f"""INSERT INTO requests ({_INSERT_COLS})
+        SELECT {select_cols} FROM stage s
+        WHERE s.reason IS NULL
+          AND (s.request_id IS NULL OR NOT EXISTS (SELECT 1 FROM requests r WHERE r.request_id = s.request_id))
+          AND (s.request_id IS NOT NULL OR NOT EXISTS (
+                SELECT 1 FROM requests r WHERE r.request_id IS NULL AND r.source_file = ? AND r.source_line = s.line))
+        QUALIFY s.request_id IS NULL OR row_number() OVER (PARTITION BY s.request_id ORDER BY s.line) = 1""",
+        [fmt, source_file, source_file],
+    ).fetchone()
+    stats.loaded = int(inserted[0]) if inserted else 0
+    stats.duplicate = stats.read - stats.rejected - stats.loaded
+    con.execute("DROP TABLE IF EXISTS stage")
+    con.execute("DROP TABLE IF EXISTS raw_rows")
+    return stats
+
+
+def _fill_snippets(con: Any, plan: FilePlan, source_file: str, ingest_id: int) -> None:
+    lines = [
+        int(r[0])
+        for r in con.execute(
+            "SELECT source_line FROM rejects WHERE ingest_id = ? AND source_file = ? ORDER BY source_line LIMIT ?",
+            [ingest_id, source_file, SNIPPETS_PER_FILE],
+        ).fetchall()
+    ]
+    if not lines:
+        return
+    physical = not (plan.native and plan.format == "jsonl")
+    found = _snippets(plan.path, lines, physical=physical)
+    if found:
+        con.executemany(
+            "UPDATE rejects SET raw = ? WHERE ingest_id = ? AND source_file = ? AND source_line = ?",
+            [[text, ingest_id, source_file, line] for line, text in found.items()],
+        )
+
+
+# ---------------------------------------------------------------- the transaction
+
+
+def ingest_files(
+    con: Any,
+    paths: list[Path],
+    *,
+    fmt: str | None = None,
+    mapping: ColumnMapping | None = None,
+    read_log: ReadLog | None = None,
+    batch_input: Path | None = None,
+    rules: Path | None = None,
+    on_file_start: Callable[[Path, int], None] | None = None,
+    on_file_done: Callable[[FileStats], None] | None = None,
+    now: dt.datetime | None = None,
+) -> IngestSummary:
+    """Load files in ONE transaction; any exception (Ctrl-C included) rolls everything back."""
+    mapping = mapping or ColumnMapping()
+    if not paths:
+        raise InputError("no files to ingest, expected one or more log files")
+    plans = [plan_file(Path(p), fmt, mapping, read_log) for p in paths]  # fail early, before any write
+    con.execute("BEGIN TRANSACTION")
+    try:
+        ingest_id = int(con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()[0])
+        files: list[FileStats] = []
+        for index, plan in enumerate(plans):
+            if on_file_start is not None:
+                on_file_start(plan.path, index)
+            stats = load_file(
+                con, plan, ingest_id=ingest_id, mapping=mapping, read_log=read_log, batch_input=batch_input, rules=rules
+            )
+            files.append(stats)
+            if on_file_done is not None:
+                on_file_done(stats)
+        summary = IngestSummary(ingest_id, files)
+        at = (now or dt.datetime.now(dt.timezone.utc)).replace(tzinfo=None)
+        con.execute(
+            "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                ingest_id,
+                at,
+                json.dumps([f.file for f in files]),
+                summary.total("read"),
+                summary.total("loaded"),
+                summary.total("rejected"),
+                summary.total("duplicate"),
+            ],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return summary
