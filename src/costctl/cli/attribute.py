@@ -1,7 +1,351 @@
-"""`costctl attribute ...` (see its issue; subcommands are added as they land)."""
+"""`costctl attribute ingest|report|reconcile|rejects|export`: thin argv layer over costctl.commands.attribute."""
 
 from __future__ import annotations
 
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
-app = typer.Typer(help="attribute: not yet available in this build.", no_args_is_help=True)
+from costctl.cli.common import FormatOpt, OutputOpt, OverlayOpt, PricingDirOpt, catalog, emit, handle_errors
+from costctl.errors import ExitCode, InputError
+from costctl.report import Format
+
+app = typer.Typer(
+    help="Load request logs into DuckDB and see which features, users, teams and models drive the bill.",
+    no_args_is_help=True,
+)
+
+DbOpt = Annotated[Path, typer.Option("--db", help="The attribute database (a DuckDB file).")]
+DEFAULT_DB = Path("costctl.duckdb")
+PROGRESS_MIN_BYTES = 20_000_000
+
+
+def parse_usd(value: str, flag: str) -> Decimal:
+    try:
+        amount = Decimal(value.strip().lstrip("$").replace(",", ""))
+    except InvalidOperation:
+        raise InputError(f"{flag}: expected a USD amount such as 1200 or 0.5, got {value!r}") from None
+    if not amount.is_finite() or amount < 0:
+        raise InputError(f"{flag}: expected a non-negative USD amount, got {value!r}")
+    return amount
+
+
+def parse_named_usd(values: list[str] | None, flag: str) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = {}
+    for value in values or []:
+        name, sep, amount = value.rpartition("=")
+        if not sep or not name.strip():
+            raise InputError(f"{flag} {value!r}: expected NAME=USD, e.g. {flag} chat=500")
+        out[name.strip()] = parse_usd(amount, flag)
+    return out
+
+
+def load_budgets_file(path: Path) -> dict[str, Decimal]:
+    import yaml
+
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("budgets file not found", where=str(path)) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InputError(f"cannot read budgets file ({type(exc).__name__})", where=str(path)) from None
+    if isinstance(doc, dict) and isinstance(doc.get("budgets"), dict):
+        doc = doc["budgets"]
+    if not isinstance(doc, dict):
+        raise InputError("expected `budgets: {feature: monthly_usd, ...}`", where=str(path))
+    return {str(k): parse_usd(str(v), str(path)) for k, v in doc.items()}
+
+
+def _day(value: str | None, flag: str) -> Any:
+    if value is None:
+        return None
+    from costctl.cli.options import parse_day
+
+    return parse_day(value, flag=flag)
+
+
+def _spec(by: list[str] | None, grain: str, since: str | None, until: str | None, where: list[str] | None) -> Any:
+    from costctl.rollup.spec import RollupSpec, dimension, parse_where
+
+    dims = [dimension(p) for v in by or [] for p in v.split(",") if p.strip()]
+    return RollupSpec(tuple(dict.fromkeys(dims)), grain.lower(), _day(since, "--since"), _day(until, "--until"), parse_where(where))
+
+
+class _Progress:
+    """A rich progress bar on stderr over the files' bytes, only for large inputs on a terminal."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.sizes = [p.stat().st_size if p.is_file() else 0 for p in paths]
+        self.bar: Any = None
+        if sum(self.sizes) >= PROGRESS_MIN_BYTES and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.task = self.bar.add_task("ingest", total=sum(self.sizes))
+            self.bar.start()
+
+    def start(self, path: Path, index: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, description=f"reading {path.name}", completed=sum(self.sizes[:index]))
+
+    def done(self, stats: Any) -> None:
+        if self.bar is not None:
+            self.bar.advance(self.task, 0)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@app.command("ingest")
+@handle_errors
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="Log files (JSONL, CSV, Parquet, vendor formats; .gz works).")],
+    db: DbOpt = DEFAULT_DB,
+    input_format: Annotated[
+        str | None,
+        typer.Option("--input-format", "--log-format", help="Log format (default: detected): jsonl, csv, parquet, or a vendor format."),
+    ] = None,
+    map_: Annotated[
+        list[str] | None, typer.Option("--map", help="Column mapping CANONICAL=SOURCE, e.g. --map feature=route; repeatable.")
+    ] = None,
+    mapping: Annotated[Path | None, typer.Option("--mapping", help="YAML mapping file `columns: {canonical: source}`.")] = None,
+    batch_input: Annotated[Path | None, typer.Option("--batch-input", help="OpenAI batch input file to join on custom_id.")] = None,
+    rules: Annotated[Path | None, typer.Option("--rules", help="Attribution rule file (feature from metadata, regex on ids).")] = None,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+) -> None:
+    """Load log files into the attribute database; every row is loaded, rejected (with a reason) or a duplicate.
+
+    One ingest is one transaction: an error or Ctrl-C leaves the database unchanged. Re-ingesting a file adds
+    nothing. The summary (read = loaded + rejected + duplicate, per file) goes to stderr in table format.
+
+    Examples:
+
+      costctl attribute ingest sample_logs/*.jsonl --db costctl.duckdb
+
+      costctl attribute ingest sample_logs/requests.csv --mapping sample_logs/requests.mapping.yaml --db costctl.duckdb
+
+      costctl attribute ingest export.csv --map feature=route --map input_tokens=prompt_tokens -f json
+    """
+    from costctl.commands.attribute import ingest_report
+    from costctl.logs.generic import build_mapping
+    from costctl.logs.ingest import ingest_files, vendor_reader
+    from costctl.logs.store import connect
+
+    column_map = build_mapping(map_, mapping)
+    progress = _Progress(files)
+    con = connect(db, write=True)
+    try:
+        summary = ingest_files(
+            con,
+            files,
+            fmt=input_format.lower() if input_format else None,
+            mapping=column_map,
+            read_log=vendor_reader(),
+            batch_input=batch_input,
+            rules=rules,
+            on_file_start=progress.start,
+            on_file_done=progress.done,
+        )
+    finally:
+        progress.stop()
+        con.close()
+    report = ingest_report(summary, str(db))
+    if fmt is Format.TABLE and output is None:
+        from costctl.render import render
+
+        sys.stdout.flush()
+        sys.stderr.write(render(report, fmt))  # the summary is not data: stdout stays clean
+    else:
+        emit(report, fmt, output)
+
+
+@app.command("report")
+@handle_errors
+def report(
+    db: DbOpt = DEFAULT_DB,
+    by: Annotated[list[str] | None, typer.Option("--by", help="Group by: feature, user, model, provider, team, environment, prompt_version (comma-separate).")] = None,
+    grain: Annotated[str, typer.Option("--grain", help="Period: day, week, month, or all.")] = "all",
+    since: Annotated[str | None, typer.Option("--since", help="First day (YYYY-MM-DD, inclusive).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Last day (YYYY-MM-DD, inclusive).")] = None,
+    top: Annotated[int | None, typer.Option("--top", min=1, help="Keep the N most expensive groups.")] = None,
+    where: Annotated[list[str] | None, typer.Option("--where", help="Filter KEY=VALUE on a dimension or a tag; repeatable.")] = None,
+    revenue_per_user: Annotated[str | None, typer.Option("--revenue-per-user", help="Monthly revenue per user (USD) for unit economics.")] = None,
+    shared_cost: Annotated[list[str] | None, typer.Option("--shared-cost", help="Shared monthly cost NAME=USD to allocate; repeatable.")] = None,
+    overhead_pct: Annotated[str | None, typer.Option("--overhead-pct", help="Overhead as a percent of direct cost, allocated too.")] = None,
+    allocate_by: Annotated[str, typer.Option("--allocate-by", help="Allocate shared costs by requests or tokens.")] = "requests",
+    budget: Annotated[list[str] | None, typer.Option("--budget", help="Monthly budget FEATURE=USD; repeatable.")] = None,
+    budgets: Annotated[Path | None, typer.Option("--budgets", help="YAML `budgets: {feature: usd}`.")] = None,
+    anomaly_factor: Annotated[str, typer.Option("--anomaly-factor", help="Flag a feature's day above this x its trailing 7-day mean.")] = "2",
+    workload: Annotated[Path | None, typer.Option("--workload", help="Workload file to compare its projection with the logs.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 3 when any request is unpriced.")] = False,
+    engine: Annotated[str, typer.Option("--engine", help="Rollup engine (duckdb).")] = "duckdb",
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    pricing: PricingDirOpt = None,
+    pricing_overlay: OverlayOpt = None,
+) -> None:
+    """Cost, requests and tokens by feature, user, model, team and period, priced with the one formula.
+
+    Also: cost per active user and unit economics, shared-cost allocation and team chargeback, the
+    month-over-month change split into volume / rate / mix, anomalies and budget burn. Unpriced volume (unknown
+    models, missing prices) is reported, never counted as $0. Exit 1 when a budget is exceeded; with --strict,
+    exit 3 when anything is unpriced.
+
+    Examples:
+
+      costctl attribute report --db costctl.duckdb --by feature,model
+
+      costctl attribute report --by team --grain month --shared-cost vectordb=1200 --overhead-pct 10
+
+      costctl attribute report --by feature --budget chat=400 --revenue-per-user 20 -f json
+    """
+    from costctl.commands.attribute import ReportOptions, attribute_report
+    from costctl.logs.store import connect
+    from costctl.rollup.duckdb_engine import DuckDbEngine
+
+    if engine != "duckdb":
+        raise InputError(f"--engine {engine!r}: expected duckdb (spark arrives with `pip install costctl[spark]`)")
+    if allocate_by not in ("requests", "tokens"):
+        raise InputError(f"--allocate-by {allocate_by!r}: expected requests or tokens")
+    spec = _spec(by, grain, since, until, where)
+    all_budgets = load_budgets_file(budgets) if budgets is not None else {}
+    all_budgets.update(parse_named_usd(budget, "--budget"))
+    opts = ReportOptions(
+        top=top,
+        revenue_per_user_usd=parse_usd(revenue_per_user, "--revenue-per-user") if revenue_per_user else None,
+        shared_costs=parse_named_usd(shared_cost, "--shared-cost"),
+        overhead_pct=parse_usd(overhead_pct, "--overhead-pct") if overhead_pct else None,
+        allocate_by=allocate_by,
+        budgets=all_budgets,
+        anomaly_factor=parse_usd(anomaly_factor, "--anomaly-factor"),
+        workload=workload,
+    )
+    cat = catalog(pricing, pricing_overlay)
+    con = connect(db, write=False)
+    try:
+        result = attribute_report(cat, DuckDbEngine(con), spec, opts)
+    finally:
+        con.close()
+    emit(result, fmt, output)
+    if strict and result.data["total"]["unpriced_requests"]:
+        raise typer.Exit(int(ExitCode.INCOMPLETE))
+    if any(100 in b["alerts"] for b in result.data.get("budgets", [])):
+        raise typer.Exit(int(ExitCode.CHECK_FAILED))
+
+
+@app.command("reconcile")
+@handle_errors
+def reconcile(
+    db: DbOpt = DEFAULT_DB,
+    tolerance_pct: Annotated[str, typer.Option("--tolerance-pct", help="Allowed difference, percent of the reported cost.")] = "1",
+    by: Annotated[list[str] | None, typer.Option("--by", help="Extra grouping besides day and model, e.g. feature.")] = None,
+    since: Annotated[str | None, typer.Option("--since")] = None,
+    until: Annotated[str | None, typer.Option("--until")] = None,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    pricing: PricingDirOpt = None,
+    pricing_overlay: OverlayOpt = None,
+) -> None:
+    """List day x model groups where the cost the log reports differs from ours beyond a tolerance, with a
+    likely cause. Exit 1 when any group differs.
+
+    Example:
+
+      costctl attribute reconcile --db costctl.duckdb --tolerance-pct 1
+    """
+    from costctl.commands.attribute import reconcile_report
+    from costctl.logs.store import connect
+    from costctl.rollup.duckdb_engine import DuckDbEngine
+
+    spec = _spec(by, "day", since, until, None)
+    tol = parse_usd(tolerance_pct, "--tolerance-pct")
+    cat = catalog(pricing, pricing_overlay)
+    con = connect(db, write=False)
+    try:
+        result = reconcile_report(cat, DuckDbEngine(con), spec, tol)
+    finally:
+        con.close()
+    emit(result, fmt, output)
+    if result.data["mismatches"]:
+        raise typer.Exit(int(ExitCode.CHECK_FAILED))
+
+
+@app.command("rejects")
+@handle_errors
+def rejects(
+    db: DbOpt = DEFAULT_DB,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most N rows.")] = 100,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+) -> None:
+    """Rows that could not be loaded: file, line, reason and the raw text.
+
+    Example:
+
+      costctl attribute rejects --db costctl.duckdb --limit 20
+    """
+    from costctl.commands.attribute import rejects_report
+    from costctl.logs.store import connect
+
+    con = connect(db, write=False)
+    try:
+        result = rejects_report(con, limit)
+    finally:
+        con.close()
+    emit(result, fmt, output)
+
+
+@app.command("export")
+@handle_errors
+def export(
+    directory: Annotated[Path | None, typer.Argument(help="Target directory for --to parquet.")] = None,
+    db: DbOpt = DEFAULT_DB,
+    to: Annotated[str, typer.Option("--to", help="parquet (canonical table, partitioned month=YYYY-MM) or focus (FinOps FOCUS CSV).")] = "parquet",
+    since: Annotated[str | None, typer.Option("--since")] = None,
+    until: Annotated[str | None, typer.Option("--until")] = None,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    pricing: PricingDirOpt = None,
+    pricing_overlay: OverlayOpt = None,
+) -> None:
+    """Export the canonical table as Parquet partitioned by month, or FOCUS-style cost rows as CSV.
+
+    Examples:
+
+      costctl attribute export --db costctl.duckdb --to parquet lake/requests
+
+      costctl attribute export --db costctl.duckdb --to focus -o focus.csv
+    """
+    from costctl.commands.attribute import export_parquet, focus_report
+    from costctl.logs.store import connect
+    from costctl.rollup.duckdb_engine import DuckDbEngine
+
+    target = to.lower()
+    if target not in ("parquet", "focus"):
+        raise InputError(f"--to {to!r}: expected parquet or focus")
+    if target == "parquet" and directory is None:
+        raise InputError("--to parquet needs a target DIRECTORY argument")
+    con = connect(db, write=False)
+    try:
+        if target == "parquet":
+            assert directory is not None
+            result = export_parquet(con, directory)
+        else:
+            cat = catalog(pricing, pricing_overlay)
+            result = focus_report(cat, DuckDbEngine(con), _spec(None, "all", since, until, None))
+    finally:
+        con.close()
+    emit(result, Format.CSV if target == "focus" and fmt is Format.TABLE else fmt, output)

@@ -39,9 +39,23 @@ _SOURCE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-. ]{0,127}$")
 
 @dataclass(frozen=True)
 class ColumnMapping:
-    """canonical column -> source column (dotted path into JSON for nested keys)."""
+    """canonical column -> source column (dotted path into JSON for nested keys).
+
+    A mapping file may say which files it is for (`files: search_*.csv`, a glob on the file name), so one
+    `ingest sample_logs/*` can mix canonical files and mapped ones; `--map` flags apply to every file."""
 
     columns: dict[str, str] = field(default_factory=dict)
+    file_columns: dict[str, str] = field(default_factory=dict)
+    files_glob: str | None = None
+
+    def for_file(self, path: Path) -> ColumnMapping:
+        import fnmatch
+
+        columns: dict[str, str] = {}
+        if self.file_columns and (self.files_glob is None or fnmatch.fnmatch(path.name, self.files_glob)):
+            columns.update(self.file_columns)
+        columns.update(self.columns)
+        return ColumnMapping(columns)
 
     def source_for(self, canonical: str) -> str:
         return self.columns.get(canonical, canonical)
@@ -76,7 +90,7 @@ def parse_map_flags(values: list[str] | None) -> dict[str, str]:
     return out
 
 
-def load_mapping_file(path: Path) -> dict[str, str]:
+def load_mapping_file(path: Path) -> tuple[dict[str, str], str | None]:
     import yaml
 
     try:
@@ -85,19 +99,22 @@ def load_mapping_file(path: Path) -> dict[str, str]:
         raise InputError("mapping file not found", where=str(path)) from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise InputError(f"cannot read mapping file ({type(exc).__name__})", where=str(path)) from None
+    files_glob = None
     if isinstance(doc, dict) and isinstance(doc.get("columns"), dict):
+        files_glob = doc.get("files")
+        if files_glob is not None and not isinstance(files_glob, str):
+            raise InputError("`files` must be a glob such as 'search_*.csv'", where=str(path))
         doc = doc["columns"]
     if not isinstance(doc, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in doc.items()):
         raise InputError("expected a mapping `columns: {canonical: source_column, ...}`", where=str(path))
     for canonical, source in doc.items():
         _check_pair(canonical, source, str(path))
-    return dict(doc)
+    return dict(doc), files_glob
 
 
 def build_mapping(flags: list[str] | None, file: Path | None) -> ColumnMapping:
-    columns = load_mapping_file(file) if file is not None else {}
-    columns.update(parse_map_flags(flags))  # flags override the file
-    return ColumnMapping(columns)
+    file_columns, files_glob = load_mapping_file(file) if file is not None else ({}, None)
+    return ColumnMapping(parse_map_flags(flags), file_columns, files_glob)  # flags override the file
 
 
 def open_text(path: Path) -> IO[str]:
@@ -159,15 +176,21 @@ def sniff_generic(path: Path, mapping: ColumnMapping) -> str | None:
     if suffix in (".csv", ".tsv"):
         header = set(csv_header(path))
         return "csv" if mapping or CANONICAL_MARKERS <= header else None
-    line = first_record(path)
-    if line is None:
-        return None
-    try:
-        obj = json.loads(line)
-    except ValueError:
-        return None
-    if isinstance(obj, dict) and (mapping or CANONICAL_MARKERS <= set(obj)):
-        return "jsonl"
+    # the first records decide (one truncated first line must not hide a canonical file)
+    seen = 0
+    with open_text(path) as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            seen += 1
+            if seen > 20:
+                break
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(obj, dict) and (mapping or CANONICAL_MARKERS <= set(obj)):
+                return "jsonl"
     return None
 
 

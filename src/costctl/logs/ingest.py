@@ -134,7 +134,8 @@ def _reason_expr(*, check_unparsed: bool) -> str:
         ("raw_output_tokens IS NULL", "missing output_tokens"),
     ]
     for col in TOKEN_COLUMNS:
-        branches.append((f"{col} IS NULL", f"{col} is not a whole number"))
+        # TRY_CAST('1.5' AS BIGINT) rounds; comparing with the DOUBLE value catches fractions
+        branches.append((f"{col} IS NULL OR TRY_CAST(raw_{col} AS DOUBLE) <> {col}", f"{col} is not a whole number"))
     for col in TOKEN_COLUMNS:
         branches.append((f"{col} < 0", f"negative {col}"))
     branches += [
@@ -435,10 +436,11 @@ def ingest_files(
     now: dt.datetime | None = None,
 ) -> IngestSummary:
     """Load files in ONE transaction; any exception (Ctrl-C included) rolls everything back."""
-    mapping = mapping or ColumnMapping()
+    mapping = mapping if mapping is not None else ColumnMapping()
     if not paths:
         raise InputError("no files to ingest, expected one or more log files")
-    plans = [plan_file(Path(p), fmt, mapping, read_log) for p in paths]  # fail early, before any write
+    # fail early, before any write
+    plans = [plan_file(Path(p), fmt, mapping.for_file(Path(p)), read_log) for p in paths]
     con.execute("BEGIN TRANSACTION")
     try:
         ingest_id = int(con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()[0])
@@ -447,7 +449,13 @@ def ingest_files(
             if on_file_start is not None:
                 on_file_start(plan.path, index)
             stats = load_file(
-                con, plan, ingest_id=ingest_id, mapping=mapping, read_log=read_log, batch_input=batch_input, rules=rules
+                con,
+                plan,
+                ingest_id=ingest_id,
+                mapping=mapping.for_file(plan.path),
+                read_log=read_log,
+                batch_input=batch_input,
+                rules=rules,
             )
             files.append(stats)
             if on_file_done is not None:
@@ -467,7 +475,18 @@ def ingest_files(
             ],
         )
         con.execute("COMMIT")
-    except BaseException:
+    except BaseException as exc:
         con.execute("ROLLBACK")
+        if _interrupted(exc):  # DuckDB turns Ctrl-C during a query into its own error
+            raise KeyboardInterrupt from None
         raise
     return summary
+
+
+def _interrupted(exc: BaseException) -> bool:
+    import duckdb
+
+    interrupt = getattr(duckdb, "InterruptException", ())
+    return (isinstance(interrupt, type) and isinstance(exc, interrupt)) or (
+        isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower()
+    )

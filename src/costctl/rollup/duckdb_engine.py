@@ -1,0 +1,31 @@
+"""The DuckDB engine: runs the shared rollup SQL on the attribute store (or any canonical table)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from costctl.rollup.engine import Dialect, RollupSql, group_rows
+from costctl.rollup.spec import GroupRow, ModelWindow, RollupSpec
+
+
+class DuckDbEngine:
+    name = "duckdb"
+
+    def __init__(self, con: Any, table: str = "requests") -> None:
+        if table not in ("requests",):  # the source is ours, never user text
+            raise ValueError(f"unsupported source table {table!r}")
+        self.con = con
+        self.sql = RollupSql(table, Dialect())
+
+    def distinct_models(self, spec: RollupSpec) -> list[str]:
+        sql, params = self.sql.distinct_models(spec)
+        return sorted(str(r[0]) for r in self.con.execute(sql, params).fetchall() if r[0] is not None)
+
+    def grouped(self, spec: RollupSpec, windows: list[ModelWindow]) -> list[GroupRow]:
+        sql, params = self.sql.grouped(spec, windows)
+        return group_rows(self.con.execute(sql, params).fetchall(), spec)
+
+    def active_users(self, spec: RollupSpec) -> dict[tuple[dt.date, tuple[str | None, ...]], int]:
+        sql, params = self.sql.active_users(spec)
+        return {(r[0], tuple(r[1:-1])): int(r[-1]) for r in self.con.execute(sql, params).fetchall()}
