@@ -58,7 +58,7 @@ LOCAL_CONF: dict[str, str] = {
     "spark.ui.enabled": "false",
     "spark.driver.host": "127.0.0.1",
     "spark.driver.bindAddress": "127.0.0.1",
-    "spark.sql.shuffle.partitions": "8",
+    "spark.sql.shuffle.partitions": "4",  # grouped results are small; fewer tasks on a laptop
 }
 
 
@@ -164,6 +164,8 @@ class SparkHandle:
     def stop(self) -> None:
         if self.owned:
             self.session.stop()
+            if self.log_file:  # kept only while the run lasts or when the JVM failed to start
+                Path(self.log_file).unlink(missing_ok=True)
 
 
 def session_conf(
@@ -238,8 +240,16 @@ def _start_context(spark_conf: Any, log_file: str) -> Any:
     from pyspark import SparkContext
     from pyspark.java_gateway import launch_gateway
 
-    with open(log_file, "ab") as log:
-        gateway = launch_gateway(spark_conf, popen_kwargs={"stdout": log, "stderr": log})
+    local = str(spark_conf.get("spark.master", "")).startswith("local")
+    previous = os.environ.get("SPARK_LOCAL_IP")
+    if local and previous is None:
+        os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"  # a laptop run listens on loopback only
+    try:
+        with open(log_file, "ab") as log:
+            gateway = launch_gateway(spark_conf, popen_kwargs={"stdout": log, "stderr": log})
+    finally:
+        if local and previous is None:
+            os.environ.pop("SPARK_LOCAL_IP", None)
     return SparkContext(conf=spark_conf, gateway=gateway)
 
 
@@ -433,6 +443,8 @@ class SparkEngine:
         self.spark = spark
         self.frame = frame
         self.source = source
+        # a report runs several rollups over the same selection; on a cluster each distinct is a full scan
+        self._models: dict[tuple[Any, ...], list[str]] = {}
 
     @classmethod
     def from_source(cls, spark: Any, source: str) -> SparkEngine:
@@ -472,8 +484,11 @@ class SparkEngine:
     # -- the Engine protocol
 
     def distinct_models(self, spec: RollupSpec) -> list[str]:
-        rows = self._collect(self._selected(spec).select("model").distinct())
-        return sorted(str(r[0]) for r in rows if r[0] is not None)
+        key = (spec.since, spec.until, spec.where)
+        if key not in self._models:
+            rows = self._collect(self._selected(spec).select("model").distinct())
+            self._models[key] = sorted(str(r[0]) for r in rows if r[0] is not None)
+        return list(self._models[key])
 
     def grouped(self, spec: RollupSpec, windows: list[ModelWindow]) -> list[GroupRow]:
         from pyspark.sql import functions as F
