@@ -68,11 +68,19 @@ def _day(value: str | None, flag: str) -> Any:
     return parse_day(value, flag=flag)
 
 
-def _spec(by: list[str] | None, grain: str, since: str | None, until: str | None, where: list[str] | None) -> Any:
+def _spec(
+    by: list[str] | None, grain: str, since: str | None, until: str | None, where: list[str] | None
+) -> Any:
     from costctl.rollup.spec import RollupSpec, dimension, parse_where
 
     dims = [dimension(p) for v in by or [] for p in v.split(",") if p.strip()]
-    return RollupSpec(tuple(dict.fromkeys(dims)), grain.lower(), _day(since, "--since"), _day(until, "--until"), parse_where(where))
+    return RollupSpec(
+        tuple(dict.fromkeys(dims)),
+        grain.lower(),
+        _day(since, "--since"),
+        _day(until, "--until"),
+        parse_where(where),
+    )
 
 
 class _Progress:
@@ -112,18 +120,32 @@ class _Progress:
 @app.command("ingest")
 @handle_errors
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="Log files (JSONL, CSV, Parquet, vendor formats; .gz works).")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Log files (JSONL, CSV, Parquet, vendor formats; .gz works).")
+    ],
     db: DbOpt = DEFAULT_DB,
     input_format: Annotated[
         str | None,
-        typer.Option("--input-format", "--log-format", help="Log format (default: detected): jsonl, csv, parquet, or a vendor format."),
+        typer.Option(
+            "--input-format",
+            "--log-format",
+            help="Log format (default: detected): jsonl, csv, parquet, or a vendor format.",
+        ),
     ] = None,
     map_: Annotated[
-        list[str] | None, typer.Option("--map", help="Column mapping CANONICAL=SOURCE, e.g. --map feature=route; repeatable.")
+        list[str] | None,
+        typer.Option("--map", help="Column mapping CANONICAL=SOURCE, e.g. --map feature=route; repeatable."),
     ] = None,
-    mapping: Annotated[Path | None, typer.Option("--mapping", help="YAML mapping file `columns: {canonical: source}`.")] = None,
-    batch_input: Annotated[Path | None, typer.Option("--batch-input", help="OpenAI batch input file to join on custom_id.")] = None,
-    rules: Annotated[Path | None, typer.Option("--rules", help="Attribution rule file (feature from metadata, regex on ids).")] = None,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="YAML mapping file `columns: {canonical: source}`.")
+    ] = None,
+    batch_input: Annotated[
+        Path | None, typer.Option("--batch-input", help="OpenAI batch input file to join on custom_id.")
+    ] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option("--rules", help="Attribution rule file (feature from metadata, regex on ids)."),
+    ] = None,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
 ) -> None:
@@ -177,20 +199,47 @@ def ingest(
 @handle_errors
 def report(
     db: DbOpt = DEFAULT_DB,
-    by: Annotated[list[str] | None, typer.Option("--by", help="Group by: feature, user, model, provider, team, environment, prompt_version (comma-separate).")] = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--by",
+            help="Group by: feature, user, model, provider, team, environment, prompt_version (comma-separate).",
+        ),
+    ] = None,
     grain: Annotated[str, typer.Option("--grain", help="Period: day, week, month, or all.")] = "all",
     since: Annotated[str | None, typer.Option("--since", help="First day (YYYY-MM-DD, inclusive).")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Last day (YYYY-MM-DD, inclusive).")] = None,
     top: Annotated[int | None, typer.Option("--top", min=1, help="Keep the N most expensive groups.")] = None,
-    where: Annotated[list[str] | None, typer.Option("--where", help="Filter KEY=VALUE on a dimension or a tag; repeatable.")] = None,
-    revenue_per_user: Annotated[str | None, typer.Option("--revenue-per-user", help="Monthly revenue per user (USD) for unit economics.")] = None,
-    shared_cost: Annotated[list[str] | None, typer.Option("--shared-cost", help="Shared monthly cost NAME=USD to allocate; repeatable.")] = None,
-    overhead_pct: Annotated[str | None, typer.Option("--overhead-pct", help="Overhead as a percent of direct cost, allocated too.")] = None,
-    allocate_by: Annotated[str, typer.Option("--allocate-by", help="Allocate shared costs by requests or tokens.")] = "requests",
-    budget: Annotated[list[str] | None, typer.Option("--budget", help="Monthly budget FEATURE=USD; repeatable.")] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option("--where", help="Filter KEY=VALUE on a dimension or a tag; repeatable."),
+    ] = None,
+    revenue_per_user: Annotated[
+        str | None,
+        typer.Option("--revenue-per-user", help="Monthly revenue per user (USD) for unit economics."),
+    ] = None,
+    shared_cost: Annotated[
+        list[str] | None,
+        typer.Option("--shared-cost", help="Shared monthly cost NAME=USD to allocate; repeatable."),
+    ] = None,
+    overhead_pct: Annotated[
+        str | None,
+        typer.Option("--overhead-pct", help="Overhead as a percent of direct cost, allocated too."),
+    ] = None,
+    allocate_by: Annotated[
+        str, typer.Option("--allocate-by", help="Allocate shared costs by requests or tokens.")
+    ] = "requests",
+    budget: Annotated[
+        list[str] | None, typer.Option("--budget", help="Monthly budget FEATURE=USD; repeatable.")
+    ] = None,
     budgets: Annotated[Path | None, typer.Option("--budgets", help="YAML `budgets: {feature: usd}`.")] = None,
-    anomaly_factor: Annotated[str, typer.Option("--anomaly-factor", help="Flag a feature's day above this x its trailing 7-day mean.")] = "2",
-    workload: Annotated[Path | None, typer.Option("--workload", help="Workload file to compare its projection with the logs.")] = None,
+    anomaly_factor: Annotated[
+        str,
+        typer.Option("--anomaly-factor", help="Flag a feature's day above this x its trailing 7-day mean."),
+    ] = "2",
+    workload: Annotated[
+        Path | None, typer.Option("--workload", help="Workload file to compare its projection with the logs.")
+    ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 3 when any request is unpriced.")] = False,
     engine: EngineOpt = "duckdb",
     source: SourceOpt = None,
@@ -247,8 +296,12 @@ def report(
 @handle_errors
 def reconcile(
     db: DbOpt = DEFAULT_DB,
-    tolerance_pct: Annotated[str, typer.Option("--tolerance-pct", help="Allowed difference, percent of the reported cost.")] = "1",
-    by: Annotated[list[str] | None, typer.Option("--by", help="Extra grouping besides day and model, e.g. feature.")] = None,
+    tolerance_pct: Annotated[
+        str, typer.Option("--tolerance-pct", help="Allowed difference, percent of the reported cost.")
+    ] = "1",
+    by: Annotated[
+        list[str] | None, typer.Option("--by", help="Extra grouping besides day and model, e.g. feature.")
+    ] = None,
     since: Annotated[str | None, typer.Option("--since")] = None,
     until: Annotated[str | None, typer.Option("--until")] = None,
     engine: EngineOpt = "duckdb",
@@ -309,7 +362,12 @@ def rejects(
 def export(
     directory: Annotated[Path | None, typer.Argument(help="Target directory for --to parquet.")] = None,
     db: DbOpt = DEFAULT_DB,
-    to: Annotated[str, typer.Option("--to", help="parquet (canonical table, partitioned month=YYYY-MM) or focus (FinOps FOCUS CSV).")] = "parquet",
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to", help="parquet (canonical table, partitioned month=YYYY-MM) or focus (FinOps FOCUS CSV)."
+        ),
+    ] = "parquet",
     since: Annotated[str | None, typer.Option("--since")] = None,
     until: Annotated[str | None, typer.Option("--until")] = None,
     fmt: FormatOpt = Format.TABLE,

@@ -40,7 +40,9 @@ FAR_FUTURE = dt.date(9999, 12, 31)
 # ---------------------------------------------------------------- pricing the groups
 
 
-def resolve_models(catalog: Catalog, raw_names: Iterable[str]) -> tuple[dict[str, ModelPrice | None], list[ModelWindow]]:
+def resolve_models(
+    catalog: Catalog, raw_names: Iterable[str]
+) -> tuple[dict[str, ModelPrice | None], list[ModelWindow]]:
     """Raw model names -> catalog models (None = unknown), and the long-context windows the engine needs
     to decide per request whether the tier was crossed."""
     resolved: dict[str, ModelPrice | None] = {}
@@ -54,7 +56,10 @@ def resolve_models(catalog: Catalog, raw_names: Iterable[str]) -> tuple[dict[str
             if period.long_context is not None:
                 windows.append(
                     ModelWindow(
-                        raw, period.start or FAR_PAST, period.end or FAR_FUTURE, period.long_context.threshold_tokens
+                        raw,
+                        period.start or FAR_PAST,
+                        period.end or FAR_FUTURE,
+                        period.long_context.threshold_tokens,
                     )
                 )
     return resolved, windows
@@ -202,11 +207,17 @@ def build_rows(groups: list[PricedGroup], spec: RollupSpec) -> tuple[list[dict[s
         row: dict[str, Any] = {}
         if spec.grain != "all":
             row["period"] = key[0]
-        row.update(dict(zip(spec.dimensions, key[1:])))
+        row.update(dict(zip(spec.dimensions, key[1:], strict=False)))
         row.update(t.fields())
         row["share"] = analysis.share(t.cost_usd, total.cost_usd) if row["cost_usd"] is not None else None
         rows.append(row)
-    rows.sort(key=lambda r: (str(r.get("period") or ""), -(r["cost_usd"] or ZERO), [str(r.get(d)) for d in spec.dimensions]))
+    rows.sort(
+        key=lambda r: (
+            str(r.get("period") or ""),
+            -(r["cost_usd"] or ZERO),
+            [str(r.get(d)) for d in spec.dimensions],
+        )
+    )
     return rows, total
 
 
@@ -255,11 +266,15 @@ def mom(result: RollupResult, month: dt.date, dim: str = "feature") -> analysis.
     return analysis.mom_split(segments(result, previous, dim), segments(result, month, dim))
 
 
-def find_anomalies(result: RollupResult, dim: str = "feature", factor: Decimal = Decimal(2)) -> list[analysis.Anomaly]:
+def find_anomalies(
+    result: RollupResult, dim: str = "feature", factor: Decimal = Decimal(2)
+) -> list[analysis.Anomaly]:
     return analysis.anomalies(daily_series(result, dim), factor=factor)
 
 
-def budgets_burn(result: RollupResult, budgets: dict[str, Decimal], dim: str = "feature") -> list[analysis.BudgetBurn]:
+def budgets_burn(
+    result: RollupResult, budgets: dict[str, Decimal], dim: str = "feature"
+) -> list[analysis.BudgetBurn]:
     spent: dict[tuple[str, dt.date], Decimal] = defaultdict(lambda: ZERO)
     last_day: dict[dt.date, dt.date] = {}
     for p in result.groups:
@@ -302,15 +317,17 @@ def allocate_shared(
         return None
     keys = [f"{i}" for i in range(len(rows))]
     if opts.allocate_by == "tokens":
-        weights = {k: r["input_tokens"] + r["output_tokens"] for k, r in zip(keys, rows)}
+        weights = {k: r["input_tokens"] + r["output_tokens"] for k, r in zip(keys, rows, strict=False)}
     else:
-        weights = {k: r["requests"] for k, r in zip(keys, rows)}
+        weights = {k: r["requests"] for k, r in zip(keys, rows, strict=False)}
     parts = analysis.allocate(pool, weights)
     out = []
-    for k, r in zip(keys, rows):
+    for k, r in zip(keys, rows, strict=False):
         r["shared_usd"] = parts[k]
         r["loaded_cost_usd"] = (r["cost_usd"] or ZERO) + parts[k]
-        out.append({"key": _key_label(r, dims), "shared_usd": parts[k], "loaded_cost_usd": r["loaded_cost_usd"]})
+        out.append(
+            {"key": _key_label(r, dims), "shared_usd": parts[k], "loaded_cost_usd": r["loaded_cost_usd"]}
+        )
     return {
         "pool_usd": pool,
         "shared_costs_usd": dict(opts.shared_costs),
@@ -320,7 +337,9 @@ def allocate_shared(
     }
 
 
-def _unit_economics(catalog: Catalog, engine: Engine, spec: RollupSpec, opts: ReportOptions) -> list[dict[str, Any]]:
+def _unit_economics(
+    catalog: Catalog, engine: Engine, spec: RollupSpec, opts: ReportOptions
+) -> list[dict[str, Any]]:
     by_user = rollup(catalog, engine, spec.with_dims("user", grain="month"))
     active = engine.active_users(spec.with_dims())
     out = []
@@ -352,7 +371,9 @@ def _unit_economics(catalog: Catalog, engine: Engine, spec: RollupSpec, opts: Re
     return out
 
 
-def _chargeback(catalog: Catalog, engine: Engine, spec: RollupSpec, opts: ReportOptions) -> list[dict[str, Any]]:
+def _chargeback(
+    catalog: Catalog, engine: Engine, spec: RollupSpec, opts: ReportOptions
+) -> list[dict[str, Any]]:
     teams = rollup(catalog, engine, spec.with_dims("team", grain="all"))
     alloc = allocate_shared(teams.rows, ("team",), teams.total, opts)
     rows = []
@@ -375,7 +396,10 @@ def _estimate_vs_actual(workload: Path, result: RollupResult, catalog: Catalog) 
     try:
         from costctl.commands.workload import load_workload, project_workload  # type: ignore[attr-defined,import-not-found,unused-ignore]
     except ImportError:
-        return None, "estimate vs actual skipped: workload projections are not in this build (costctl estimate workload)"
+        return (
+            None,
+            "estimate vs actual skipped: workload projections are not in this build (costctl estimate workload)",
+        )
     projection = project_workload(catalog, load_workload(workload))  # wired by the lead at merge
     return {"projection": projection, "actual_cost_usd": result.total.cost_usd}, None
 
@@ -415,7 +439,9 @@ def attribute_report(catalog: Catalog, engine: Engine, spec: RollupSpec, opts: R
     }
     notes: list[str] = []
     tables: list[Table] = []
-    cols = ([Column("period", "Period")] if spec.grain != "all" else []) + [Column(d, d.replace("_", " ").title()) for d in spec.dimensions]
+    cols = ([Column("period", "Period")] if spec.grain != "all" else []) + [
+        Column(d, d.replace("_", " ").title()) for d in spec.dimensions
+    ]
     cols += REPORT_COLUMNS_TAIL
     if shared is not None:
         cols += [Column("shared_usd", "Shared", "usd"), Column("loaded_cost_usd", "Loaded cost", "usd")]
@@ -427,13 +453,16 @@ def attribute_report(catalog: Catalog, engine: Engine, spec: RollupSpec, opts: R
     if shared is not None:
         footer["shared_usd"] = shared["pool_usd"]
         footer["loaded_cost_usd"] = result.total.cost_usd + shared["pool_usd"]
-    tables.append(Table(cols, rows, title="Cost by " + (", ".join(spec.dimensions) or "total"), footer=footer))
+    tables.append(
+        Table(cols, rows, title="Cost by " + (", ".join(spec.dimensions) or "total"), footer=footer)
+    )
 
     if result.unpriced:
         t = result.total
         notes.append(
             f"{t.unpriced_requests} requests ({t.unpriced_input_tokens} input, {t.unpriced_output_tokens} output "
-            "tokens) are unpriced and not in cost_usd: " + "; ".join(f"{u['model']}: {u['reason']}" for u in result.unpriced)
+            "tokens) are unpriced and not in cost_usd: "
+            + "; ".join(f"{u['model']}: {u['reason']}" for u in result.unpriced)
         )
         tables.append(
             Table(
@@ -522,7 +551,9 @@ def _extra_sections(
         )
         for b in burn:
             if b.alerts:
-                notes.append(f"budget {b.key} {b.month:%Y-%m}: {b.pct * 100:.1f}% spent (alert {max(b.alerts)}%)")
+                notes.append(
+                    f"budget {b.key} {b.month:%Y-%m}: {b.pct * 100:.1f}% spent (alert {max(b.alerts)}%)"
+                )
     econ = _unit_economics(catalog, engine, spec, opts)
     data["per_user_month"] = econ
     if econ:
@@ -603,7 +634,12 @@ def reconcile_report(catalog: Catalog, engine: Engine, spec: RollupSpec, toleran
         pct = diff / base * 100 if base else ZERO
         if abs(pct) <= tolerance_pct:
             continue
-        row = {"day": key[0], **dict(zip(dims, key[1:-1])), "batch": batch, "requests": t.requests}
+        row = {
+            "day": key[0],
+            **dict(zip(dims, key[1:-1], strict=False)),
+            "batch": batch,
+            "requests": t.requests,
+        }
         row.update(
             {
                 "ours_usd": ours,
@@ -614,17 +650,23 @@ def reconcile_report(catalog: Catalog, engine: Engine, spec: RollupSpec, toleran
             }
         )
         rows.append(row)
-    cols = [Column("day", "Day")] + [Column(d, d.title()) for d in dims] + [
-        Column("requests", "Requests", "int"),
-        Column("ours_usd", "Ours", "usd"),
-        Column("reported_usd", "Reported", "usd"),
-        Column("difference_usd", "Diff", "usd"),
-        Column("difference_pct", "Diff %"),
-        Column("likely_cause", "Likely cause"),
-    ]
+    cols = (
+        [Column("day", "Day")]
+        + [Column(d, d.title()) for d in dims]
+        + [
+            Column("requests", "Requests", "int"),
+            Column("ours_usd", "Ours", "usd"),
+            Column("reported_usd", "Reported", "usd"),
+            Column("difference_usd", "Diff", "usd"),
+            Column("difference_pct", "Diff %"),
+            Column("likely_cause", "Likely cause"),
+        ]
+    )
     data = {"tolerance_pct": tolerance_pct, "groups_checked": checked, "mismatches": rows}
     notes = [] if checked else ["no rows carry a reported cost; nothing to reconcile"]
-    return Report("attribute reconcile", data, [Table(cols, rows, title="Reported vs recomputed cost")], notes)
+    return Report(
+        "attribute reconcile", data, [Table(cols, rows, title="Reported vs recomputed cost")], notes
+    )
 
 
 # ---------------------------------------------------------------- ingest summary, rejects, exports
@@ -644,7 +686,13 @@ def ingest_report(summary: Any, db: str) -> Report:
         for f in summary.files
     ]
     total = {k: summary.total(k) for k in ("read", "loaded", "rejected", "duplicate")}
-    data = {"db": db, "ingest_id": summary.ingest_id, "files": files, "total": total, "rejects_by_reason": summary.reasons}
+    data = {
+        "db": db,
+        "ingest_id": summary.ingest_id,
+        "files": files,
+        "total": total,
+        "rejects_by_reason": summary.reasons,
+    }
     cols = [
         Column("file", "File"),
         Column("format", "Format"),
@@ -673,9 +721,21 @@ def rejects_report(con: Any, limit: int) -> Report:
             [limit],
         ).fetchall()
     ]
-    by_reason = {r[0]: int(r[1]) for r in con.execute("SELECT reason, count(*) FROM rejects GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()}
-    cols = [Column("source_file", "File"), Column("source_line", "Line", "int"), Column("reason", "Reason"), Column("raw", "Raw")]
-    return Report("attribute rejects", {"rejects": rows, "by_reason": by_reason}, [Table(cols, rows, title="Rejected rows")])
+    by_reason = {
+        r[0]: int(r[1])
+        for r in con.execute("SELECT reason, count(*) FROM rejects GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
+    }
+    cols = [
+        Column("source_file", "File"),
+        Column("source_line", "Line", "int"),
+        Column("reason", "Reason"),
+        Column("raw", "Raw"),
+    ]
+    return Report(
+        "attribute rejects",
+        {"rejects": rows, "by_reason": by_reason},
+        [Table(cols, rows, title="Rejected rows")],
+    )
 
 
 def export_parquet(con: Any, directory: Path) -> Report:
@@ -697,7 +757,9 @@ def export_parquet(con: Any, directory: Path) -> Report:
     tmp.rename(target)
     counts = [
         {"month": r[0], "rows": int(r[1])}
-        for r in con.execute("SELECT strftime(ts, '%Y-%m'), count(*) FROM requests GROUP BY 1 ORDER BY 1").fetchall()
+        for r in con.execute(
+            "SELECT strftime(ts, '%Y-%m'), count(*) FROM requests GROUP BY 1 ORDER BY 1"
+        ).fetchall()
     ]
     return Report(
         "attribute export",
@@ -746,7 +808,9 @@ _METERS = (
 )
 
 
-def focus_report(catalog: Catalog, engine: Engine, spec: RollupSpec, billing_account: str = "costctl-local") -> Report:
+def focus_report(
+    catalog: Catalog, engine: Engine, spec: RollupSpec, billing_account: str = "costctl-local"
+) -> Report:
     """FOCUS-style rows (reference/ci-and-reports.md §7.3): one per day x model x tags x token meter.
     Costs are costctl's recomputation at list price (x_CostSource=observed-recomputed), never $0 for an
     unknown price (x_UnknownPrice=true, costs empty)."""
@@ -761,9 +825,20 @@ def focus_report(catalog: Catalog, engine: Engine, spec: RollupSpec, billing_acc
         month = month_of(day)
         month_end = month_of(month + dt.timedelta(days=32))
         provider = p.dim("provider") or "unknown"
-        tags = {k: v for k, v in (("feature", p.dim("feature")), ("team", p.dim("team")), ("environment", p.dim("environment"))) if v}
+        tags = {
+            k: v
+            for k, v in (
+                ("feature", p.dim("feature")),
+                ("team", p.dim("team")),
+                ("environment", p.dim("environment")),
+            )
+            if v
+        }
         quantities = {
-            "input": g.input_tokens - g.cached_input_tokens - g.cache_write_5m_tokens - g.cache_write_1h_tokens,
+            "input": g.input_tokens
+            - g.cached_input_tokens
+            - g.cache_write_5m_tokens
+            - g.cache_write_1h_tokens,
             "cached_input": g.cached_input_tokens,
             "cache_write": g.cache_write_5m_tokens + g.cache_write_1h_tokens,
             "output": g.output_tokens,
@@ -795,7 +870,9 @@ def focus_report(catalog: Catalog, engine: Engine, spec: RollupSpec, billing_acc
                     "ServiceProviderName": provider,
                     "ResourceId": p.model_id,
                     "SkuId": p.model_id,
-                    "SkuPriceId": f"{p.model_id}:{meter}" + (":long_context" if g.tier_crossed else "") + (":batch" if g.is_batch else ""),
+                    "SkuPriceId": f"{p.model_id}:{meter}"
+                    + (":long_context" if g.tier_crossed else "")
+                    + (":batch" if g.is_batch else ""),
                     "SkuMeter": label,
                     "ConsumedQuantity": qty,
                     "ConsumedUnit": "Tokens",
@@ -807,6 +884,14 @@ def focus_report(catalog: Catalog, engine: Engine, spec: RollupSpec, billing_acc
                     "x_LongContext": g.tier_crossed,
                 }
             )
-    kinds = {"BilledCost": "usd", "EffectiveCost": "usd", "ListCost": "usd", "ContractedCost": "usd", "ConsumedQuantity": "int"}
+    kinds = {
+        "BilledCost": "usd",
+        "EffectiveCost": "usd",
+        "ListCost": "usd",
+        "ContractedCost": "usd",
+        "ConsumedQuantity": "int",
+    }
     cols = [Column(c, c, kinds.get(c, "text")) for c in FOCUS_COLUMNS]
-    return Report("attribute export", {"to": "focus", "focus_version": "1.2", "rows": rows}, [Table(cols, rows)])
+    return Report(
+        "attribute export", {"to": "focus", "focus_version": "1.2", "rows": rows}, [Table(cols, rows)]
+    )

@@ -105,7 +105,9 @@ def load_mapping_file(path: Path) -> tuple[dict[str, str], str | None]:
         if files_glob is not None and not isinstance(files_glob, str):
             raise InputError("`files` must be a glob such as 'search_*.csv'", where=str(path))
         doc = doc["columns"]
-    if not isinstance(doc, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in doc.items()):
+    if not isinstance(doc, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in doc.items()
+    ):
         raise InputError("expected a mapping `columns: {canonical: source_column, ...}`", where=str(path))
     for canonical, source in doc.items():
         _check_pair(canonical, source, str(path))

@@ -128,14 +128,19 @@ def _reason_expr(*, check_unparsed: bool) -> str:
     branches += [
         ("raw_ts IS NULL", "missing timestamp"),
         ("ts IS NULL", "unrecognised timestamp format"),
-        ("ts < TIMESTAMP '2000-01-01' OR ts >= TIMESTAMP '2100-01-01'", "timestamp out of range (check its unit)"),
+        (
+            "ts < TIMESTAMP '2000-01-01' OR ts >= TIMESTAMP '2100-01-01'",
+            "timestamp out of range (check its unit)",
+        ),
         ("model IS NULL", "missing model"),
         ("raw_input_tokens IS NULL", "missing input_tokens"),
         ("raw_output_tokens IS NULL", "missing output_tokens"),
     ]
     for col in TOKEN_COLUMNS:
         # TRY_CAST('1.5' AS BIGINT) rounds; comparing with the DOUBLE value catches fractions
-        branches.append((f"{col} IS NULL OR TRY_CAST(raw_{col} AS DOUBLE) <> {col}", f"{col} is not a whole number"))
+        branches.append(
+            (f"{col} IS NULL OR TRY_CAST(raw_{col} AS DOUBLE) <> {col}", f"{col} is not a whole number")
+        )
     for col in TOKEN_COLUMNS:
         branches.append((f"{col} < 0", f"negative {col}"))
     branches += [
@@ -158,7 +163,7 @@ def staging_sql(source_sql: str, *, check_unparsed: bool) -> str:
     raw_cols = ", ".join(f"r.{c} AS raw_{c}" for c in INPUT_COLUMNS)
     typed_cols = ", ".join(f"{_typed(c)} AS {c}" for c in INPUT_COLUMNS)
     return (
-        f"SELECT line, {', '.join(INPUT_COLUMNS)}, {_reason_expr(check_unparsed=check_unparsed)} AS reason "
+        f"SELECT line, {', '.join(INPUT_COLUMNS)}, {_reason_expr(check_unparsed=check_unparsed)} AS reason "  # noqa: S608 (identifiers are ours, values bound)
         f"FROM (SELECT r.line, {raw_cols}, {typed_cols} FROM ({source_sql}) r) t"
     )
 
@@ -169,16 +174,38 @@ def _projection(mapping: ColumnMapping, available: set[str] | None, fmt: str) ->
     params: list[Any] = []
     for col in INPUT_COLUMNS:
         src = mapping.source_for(col)
-        if fmt == "jsonl" and "." in src:
-            top, rest = src.split(".", 1)
-            path = "$." + ".".join(json.dumps(p) for p in rest.split("."))
+        dotted = fmt == "jsonl" and "." in src
+        top = src.split(".", 1)[0] if dotted else src
+        if available is not None and top not in available:
+            parts.append(f"CAST(NULL AS VARCHAR) AS {col}")
+        elif dotted:
+            path = "$." + ".".join(json.dumps(p) for p in src.split(".", 1)[1].split("."))
             parts.append(f"json_extract_string({_q(top)}, ?) AS {col}")
             params.append(path)
-        elif available is not None and src not in available:
-            parts.append(f"CAST(NULL AS VARCHAR) AS {col}")
         else:
             parts.append(f"CAST({_q(src)} AS VARCHAR) AS {col}")
     return ", ".join(parts), params
+
+
+# Money columns are always read from JSONL; other keys only when the first 2000 records have them (reading
+# 30 mostly-absent columns costs ~30 % of an ingest). An attribution key that first appears later is not read.
+ALWAYS_READ = frozenset(
+    {
+        "ts",
+        "request_id",
+        "model",
+        "reported_cost_usd",
+        "gateway_cache_hit",
+        "is_batch",
+        "tags",
+        *TOKEN_COLUMNS,
+    }
+)
+
+# Native sources leave `line` NULL: the staging table keeps file order (DuckDB preserves insertion order), so
+# its rowid is the record index. A row_number() window would serialise the scan and cost ~30 % of an ingest.
+_NO_LINE = "CAST(NULL AS BIGINT) AS line"
+LINE_OFFSET = {"jsonl": 1, "parquet": 1, "csv": 2}  # rowid 0 = line 1 (csv: the header is line 1)
 
 
 def native_source(path: Path, fmt: str, mapping: ColumnMapping, con: Any) -> tuple[str, list[Any]]:
@@ -186,22 +213,26 @@ def native_source(path: Path, fmt: str, mapping: ColumnMapping, con: Any) -> tup
     file = str(path)
     if fmt == "jsonl":
         check_mapping(path, fmt, mapping, sample_json_keys(path)) if mapping else None
-        tops = sorted({mapping.source_for(c).split(".", 1)[0] for c in INPUT_COLUMNS})
+        present = sample_json_keys(path, limit=2000)
+        needed = [
+            c for c in INPUT_COLUMNS if c in ALWAYS_READ or mapping.source_for(c).split(".", 1)[0] in present
+        ]
+        tops = sorted({mapping.source_for(c).split(".", 1)[0] for c in needed})
         # Every key read as text so a wrong type is a reject reason, not a silent NULL.
         spec = "{" + ", ".join(f"{_lit(t)}: 'VARCHAR'" for t in tops) + "}"
-        proj, params = _projection(mapping, None, fmt)
+        proj, params = _projection(mapping, set(tops), fmt)
         src = (
             f"read_json(?, format='newline_delimited', columns={spec}, ignore_errors=true, "
             "maximum_object_size=67108864)"
         )
-        return f"SELECT row_number() OVER () AS line, {proj} FROM {src}", [file, *params]
+        return f"SELECT {_NO_LINE}, {proj} FROM {src}", [file, *params]  # noqa: S608 (identifiers are ours, values bound)
     if fmt == "csv":
         header = set(csv_header(path))
         check_mapping(path, fmt, mapping, header)
         proj, params = _projection(mapping, header, fmt)
         # line = record number + 1 for the header (multi-line quoted cells make it approximate)
         src = "read_csv(?, header=true, all_varchar=true, null_padding=true, ignore_errors=true)"
-        return f"SELECT row_number() OVER () + 1 AS line, {proj} FROM {src}", [file, *params]
+        return f"SELECT {_NO_LINE}, {proj} FROM {src}", [file, *params]  # noqa: S608 (identifiers are ours, values bound)
     if fmt == "parquet":
         try:
             desc = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [file]).fetchall()
@@ -210,7 +241,7 @@ def native_source(path: Path, fmt: str, mapping: ColumnMapping, con: Any) -> tup
         available = {r[0] for r in desc}
         check_mapping(path, fmt, mapping, available)
         proj, params = _projection(mapping, available, fmt)
-        return f"SELECT row_number() OVER () AS line, {proj} FROM read_parquet(?)", [*params, file]
+        return f"SELECT {_NO_LINE}, {proj} FROM read_parquet(?)", [*params, file]  # noqa: S608 (identifiers are ours, values bound)
     raise InputError(f"unknown generic format {fmt!r}, expected one of {', '.join(GENERIC_FORMATS)}")
 
 
@@ -225,7 +256,7 @@ def _text(value: Any) -> str | None:
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-        return value.isoformat()
+        return str(value.isoformat())
     if isinstance(value, (dict, list)):
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
     if isinstance(value, Decimal):
@@ -279,7 +310,9 @@ def plan_file(path: Path, fmt: str | None, mapping: ColumnMapping, read_log: Rea
     """Decide how to read a file: generic formats natively, everything else through the vendor adapters."""
     if not path.is_file():
         raise InputError("file not found", where=str(path))
-    if path.stat().st_size == 0 or (not path.name.lower().endswith(".parquet") and first_record(path) is None):
+    if path.stat().st_size == 0 or (
+        not path.name.lower().endswith(".parquet") and first_record(path) is None
+    ):
         raise InputError("file is empty, expected log records", where=str(path))
     if fmt in GENERIC_FORMATS:
         return FilePlan(path, fmt, True)
@@ -354,13 +387,23 @@ def load_file(
             fmt = str(log.format)
             adapter_rejects = stage_rows(con, iter(log.rows))
             source_sql, params, check_unparsed = "SELECT * FROM raw_rows", [], False
-        con.execute(f"CREATE OR REPLACE TEMP TABLE stage AS {staging_sql(source_sql, check_unparsed=check_unparsed)}", params)
+        con.execute("SET preserve_insertion_order = true")
+        staged = staging_sql(source_sql, check_unparsed=check_unparsed)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE stage_rows AS {staged}", params)
+        # rowids inside a transaction start at an internal base; subtract the first one
+        first = con.execute("SELECT min(rowid) FROM stage_rows").fetchone()[0] or 0
+        offset = int(LINE_OFFSET.get(plan.format, 1)) - int(first)
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW stage AS SELECT * REPLACE (coalesce(line, rowid + {offset}) AS line) FROM stage_rows"  # noqa: S608 (identifiers are ours, values bound)
+        )
     except duckdb.Error as exc:
         raise InputError(f"cannot read as {fmt} ({str(exc).splitlines()[0]})", where=str(plan.path)) from None
 
     stats = FileStats(file=str(plan.path), format=fmt)
     stats.read = int(con.execute("SELECT count(*) FROM stage").fetchone()[0]) + len(adapter_rejects)
-    for reason, n in con.execute("SELECT reason, count(*) FROM stage WHERE reason IS NOT NULL GROUP BY 1").fetchall():
+    for reason, n in con.execute(
+        "SELECT reason, count(*) FROM stage WHERE reason IS NOT NULL GROUP BY 1"
+    ).fetchall():
         stats.reasons[reason] = int(n)
     for _, reason in adapter_rejects:
         stats.reasons[reason] = stats.reasons.get(reason, 0) + 1
@@ -379,25 +422,50 @@ def load_file(
         )
     _fill_snippets(con, plan, source_file, ingest_id)
 
-    select_cols = ", ".join(
-        "?" if c == "source_format" else "?" if c == "source_file" else "s.line" if c == "source_line" else f"s.{c}"
-        for c, _, _ in CANONICAL_COLUMNS
-    )
-    inserted = con.execute(
-        f"""INSERT INTO requests ({_INSERT_COLS})
-        SELECT {select_cols} FROM stage s
-        WHERE s.reason IS NULL
-          AND (s.request_id IS NULL OR NOT EXISTS (SELECT 1 FROM requests r WHERE r.request_id = s.request_id))
-          AND (s.request_id IS NOT NULL OR NOT EXISTS (
-                SELECT 1 FROM requests r WHERE r.request_id IS NULL AND r.source_file = ? AND r.source_line = s.line))
-        QUALIFY s.request_id IS NULL OR row_number() OVER (PARTITION BY s.request_id ORDER BY s.line) = 1""",
-        [fmt, source_file, source_file],
-    ).fetchone()
-    stats.loaded = int(inserted[0]) if inserted else 0
+    stats.loaded = _insert_new(con, fmt, source_file)
     stats.duplicate = stats.read - stats.rejected - stats.loaded
-    con.execute("DROP TABLE IF EXISTS stage")
+    con.execute("DROP VIEW IF EXISTS stage")
+    con.execute("DROP TABLE IF EXISTS stage_rows")
     con.execute("DROP TABLE IF EXISTS raw_rows")
     return stats
+
+
+def _insert_new(con: Any, fmt: str, source_file: str) -> int:
+    """Insert staged valid rows that are not duplicates; return how many were inserted.
+
+    Two plain anti-joins (rows with a request id; rows keyed by file + line), each skipped when it cannot
+    match: an OR around a subquery would make DuckDB fall back to a slow per-row plan."""
+    select_cols = ", ".join(
+        "?" if c in ("source_format", "source_file") else "s.line" if c == "source_line" else f"s.{c}"
+        for c, _, _ in CANONICAL_COLUMNS
+    )
+    has_rows = bool(con.execute("SELECT EXISTS (SELECT 1 FROM requests)").fetchone()[0])
+    repeats = int(
+        con.execute(
+            "SELECT count(request_id) - count(DISTINCT request_id) FROM stage WHERE reason IS NULL"
+        ).fetchone()[0]
+    )
+    with_id = f"INSERT INTO requests ({_INSERT_COLS}) SELECT {select_cols} FROM stage s"  # noqa: S608 (identifiers are ours, values bound)
+    if has_rows:
+        with_id += " ANTI JOIN requests r ON r.request_id = s.request_id"
+    with_id += " WHERE s.reason IS NULL AND s.request_id IS NOT NULL"
+    if repeats:  # the first occurrence in the file wins
+        with_id += (
+            " AND s.line IN (SELECT min(line) FROM stage WHERE reason IS NULL AND request_id IS NOT NULL"
+            " GROUP BY request_id)"
+        )
+    inserted = int(con.execute(with_id, [fmt, source_file]).fetchone()[0])
+    without_id = f"INSERT INTO requests ({_INSERT_COLS}) SELECT {select_cols} FROM stage s"  # noqa: S608 (identifiers are ours, values bound)
+    params: list[Any] = [fmt, source_file]
+    if has_rows:
+        without_id += (
+            " ANTI JOIN (SELECT source_line FROM requests WHERE request_id IS NULL AND source_file = ?) r"
+            " ON r.source_line = s.line"
+        )
+        params.append(source_file)
+    without_id += " WHERE s.reason IS NULL AND s.request_id IS NULL"
+    inserted += int(con.execute(without_id, params).fetchone()[0])
+    return inserted
 
 
 def _fill_snippets(con: Any, plan: FilePlan, source_file: str, ingest_id: int) -> None:

@@ -23,7 +23,9 @@ DEFAULT_DB = "costctl.duckdb"
 # Memory cap for DuckDB: large ingests spill to disk rather than grow past it (the bench asks < 2 GiB).
 MEMORY_LIMIT = "1GB"
 
-REQUESTS_DDL = "CREATE TABLE IF NOT EXISTS requests (" + ", ".join(f"{n} {t}" for n, t, _ in CANONICAL_COLUMNS) + ")"
+REQUESTS_DDL = (
+    "CREATE TABLE IF NOT EXISTS requests (" + ", ".join(f"{n} {t}" for n, t, _ in CANONICAL_COLUMNS) + ")"
+)
 OTHER_DDL = (
     "CREATE TABLE IF NOT EXISTS rejects (source_file VARCHAR, source_line BIGINT, reason VARCHAR, raw VARCHAR,"
     " ingest_id BIGINT)",
@@ -57,9 +59,13 @@ def connect(path: Path | str, *, write: bool) -> Any:
         text = str(exc)
         if "lock" in text.lower():
             raise InputError(busy_message(db)) from None
-        raise InputError(f"cannot open as a DuckDB database ({text.splitlines()[0]})", where=str(db)) from None
+        raise InputError(
+            f"cannot open as a DuckDB database ({text.splitlines()[0]})", where=str(db)
+        ) from None
     except duckdb.Error as exc:
-        raise InputError(f"cannot open as a DuckDB database ({str(exc).splitlines()[0]})", where=str(db)) from None
+        raise InputError(
+            f"cannot open as a DuckDB database ({str(exc).splitlines()[0]})", where=str(db)
+        ) from None
     con.execute("SET TimeZone = 'UTC'")
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     con.execute("SET enable_progress_bar = false")
@@ -72,7 +78,9 @@ def connect(path: Path | str, *, write: bool) -> Any:
 
 
 def _tables(con: Any) -> set[str]:
-    rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+    ).fetchall()
     return {r[0] for r in rows}
 
 

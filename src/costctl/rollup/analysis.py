@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 MICRO_CENT = Decimal("0.00000001")  # 1e-6 cent, the allocation unit
+PICO = Decimal("1e-12")  # resolution of the month-over-month parts
 ALERT_LEVELS = (50, 75, 90, 100)
 ZERO = Decimal(0)
 
@@ -57,7 +58,8 @@ class MomSplit:
     - mix    = sum_i R_b,i * c_a,i - R_b * c_a: the shift of requests between cheaper and dearer segments,
                at last month's per-segment rates (a new segment uses last month's average c_a);
     - rate   = change - volume - mix = sum_i R_b,i * (c_b,i - c_a,i): cost per request within segments.
-    `rate` is computed as the remainder so the three parts sum to the change exactly.
+    volume and mix are rounded to 1e-12 USD (`PICO`) and `rate` is the remainder, so the three parts sum to
+    the change exactly.
     """
 
     previous_usd: Decimal
@@ -77,13 +79,13 @@ def mom_split(previous: Mapping[str, Segment], current: Mapping[str, Segment]) -
     if ra == 0:
         return MomSplit(ca, cb, change, change, ZERO, ZERO)
     avg_a = ca / ra
-    volume = (rb - ra) * avg_a
+    volume = ((rb - ra) * avg_a).quantize(PICO)
     at_old_rates = ZERO
     for key, seg in current.items():
         old = previous.get(key)
         rate_a = old.cost_usd / old.requests if old and old.requests else avg_a
         at_old_rates += seg.requests * rate_a
-    mix = at_old_rates - rb * avg_a
+    mix = (at_old_rates - rb * avg_a).quantize(PICO)
     rate = change - volume - mix
     return MomSplit(ca, cb, change, volume, rate, mix)
 
@@ -143,7 +145,9 @@ def _days_in_month(month: dt.date) -> int:
 
 
 def budget_burn(
-    budgets: Mapping[str, Decimal], spent: Mapping[tuple[str, dt.date], Decimal], last_day: Mapping[dt.date, dt.date]
+    budgets: Mapping[str, Decimal],
+    spent: Mapping[tuple[str, dt.date], Decimal],
+    last_day: Mapping[dt.date, dt.date],
 ) -> list[BudgetBurn]:
     """Per (key, month): spent vs monthly budget, alert levels crossed, and a straight-line month-end
     projection from the days elapsed (last day with data in that month)."""
@@ -169,5 +173,5 @@ def per(value: Decimal, count: int) -> Decimal | None:
 
 
 def top_n(rows: Sequence[dict[str, object]], n: int | None, key: str = "cost_usd") -> list[dict[str, object]]:
-    ordered = sorted(rows, key=lambda r: (-(r.get(key) or ZERO), str(r)))  # type: ignore[operator,arg-type]
+    ordered = sorted(rows, key=lambda r: (-(r.get(key) or ZERO), str(r)))  # type: ignore[operator]
     return ordered[:n] if n else ordered

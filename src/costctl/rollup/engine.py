@@ -81,7 +81,7 @@ class RollupSql:
 
     def distinct_models(self, spec: RollupSpec) -> tuple[str, list[Any]]:
         where, params = self.where(spec)
-        return f"SELECT DISTINCT r.model FROM {self.source} r{where}", params
+        return f"SELECT DISTINCT r.model FROM {self.source} r{where}", params  # noqa: S608 (identifiers are ours, values bound)
 
     def grouped(self, spec: RollupSpec, windows: list[ModelWindow]) -> tuple[str, list[Any]]:
         day = self.dialect.day("r.ts")
@@ -111,10 +111,13 @@ class RollupSql:
             keys.append("(r.reported_cost_usd IS NOT NULL) AS has_reported")
         sums = [f"sum({self.dialect.requests_expr()}) AS requests"]
         sums += [f"sum(r.{c}) AS {c}" for c in TOKEN_SUMS]
-        sums += ["sum(r.reported_cost_usd) AS reported_cost_usd", "count(r.reported_cost_usd) AS reported_requests"]
+        sums += [
+            "sum(r.reported_cost_usd) AS reported_cost_usd",
+            "count(r.reported_cost_usd) AS reported_requests",
+        ]
         where, wparams = self.where(spec)
         group_by = ", ".join(str(i + 1) for i in range(len(keys)))
-        sql = f"SELECT {', '.join(keys)}, {', '.join(sums)} FROM {self.source} r{join}{where} GROUP BY {group_by}"
+        sql = f"SELECT {', '.join(keys)}, {', '.join(sums)} FROM {self.source} r{join}{where} GROUP BY {group_by}"  # noqa: S608 (identifiers are ours, values bound)
         return sql, params + wparams
 
     def active_users(self, spec: RollupSpec) -> tuple[str, list[Any]]:
@@ -123,7 +126,7 @@ class RollupSql:
         where, params = self.where(spec)
         where = (where + " AND " if where else " WHERE ") + "r.user_id IS NOT NULL"
         group_by = ", ".join(str(i + 1) for i in range(len(cols)))
-        sql = f"SELECT {', '.join(cols)}, count(DISTINCT r.user_id) FROM {self.source} r{where} GROUP BY {group_by}"
+        sql = f"SELECT {', '.join(cols)}, count(DISTINCT r.user_id) FROM {self.source} r{where} GROUP BY {group_by}"  # noqa: S608 (identifiers are ours, values bound)
         return sql, params
 
 
@@ -136,7 +139,7 @@ def group_rows(records: list[tuple[Any, ...]], spec: RollupSpec) -> list[GroupRo
     for rec in records:
         raw_model, day, is_batch, gw, crossed = rec[:5]
         pos = 5
-        dim_values = dict(zip(dims, rec[pos : pos + len(dims)]))
+        dim_values = dict(zip(dims, rec[pos : pos + len(dims)], strict=False))
         pos += len(dims)
         has_reported = None
         if spec.split_reported:
@@ -145,6 +148,7 @@ def group_rows(records: list[tuple[Any, ...]], spec: RollupSpec) -> list[GroupRo
         requests, *tokens = rec[pos : pos + 1 + len(TOKEN_SUMS)]
         pos += 1 + len(TOKEN_SUMS)
         reported, reported_n = rec[pos], rec[pos + 1]
+        sums = [int(v or 0) for v in tokens]
         out.append(
             GroupRow(
                 raw_model=str(raw_model),
@@ -154,7 +158,12 @@ def group_rows(records: list[tuple[Any, ...]], spec: RollupSpec) -> list[GroupRo
                 tier_crossed=bool(crossed),
                 dims=dim_values,
                 requests=int(requests),
-                **{c: int(v or 0) for c, v in zip(TOKEN_SUMS, tokens)},
+                input_tokens=sums[0],
+                cached_input_tokens=sums[1],
+                cache_write_5m_tokens=sums[2],
+                cache_write_1h_tokens=sums[3],
+                output_tokens=sums[4],
+                reasoning_tokens=sums[5],
                 reported_cost_usd=Decimal(str(reported)) if reported is not None else None,
                 reported_requests=int(reported_n or 0),
                 has_reported=has_reported,

@@ -100,7 +100,12 @@ class RollupSpec:
 
     def with_dims(self, *dims: str, grain: str | None = None) -> RollupSpec:
         return RollupSpec(
-            tuple(dict.fromkeys(dims)), grain or self.grain, self.since, self.until, self.where, self.split_reported
+            tuple(dict.fromkeys(dims)),
+            grain or self.grain,
+            self.since,
+            self.until,
+            self.where,
+            self.split_reported,
         )
 
 
