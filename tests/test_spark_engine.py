@@ -175,3 +175,12 @@ def test_non_canonical_jsonl_is_one_line(spark: Any, data: dict[str, Path]) -> N
     )
     line = _one_error_line(invoke("attribute", "report", "--engine", "spark", "--source", str(bad)))
     assert "not the canonical request schema: missing columns ts, request_id" in line
+
+
+def test_a_bad_value_past_the_sample_is_one_line(spark: Any, data: dict[str, Path]) -> None:
+    first = json.loads(data["jsonl"].read_text().splitlines()[0])
+    bad = data["root"] / "bad-ts.jsonl"
+    bad.write_text(json.dumps(first) + "\n" + json.dumps({**first, "ts": "last tuesday"}) + "\n")
+    line = _one_error_line(invoke("attribute", "report", "--engine", "spark", "--source", str(bad)))
+    assert line.startswith(f"costctl: error: {bad}: Spark could not read the rows: ")
+    assert "ts is not a timestamp: last tuesday" in line

@@ -246,7 +246,7 @@ def _start_context(spark_conf: Any, log_file: str) -> Any:
         os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"  # a laptop run listens on loopback only
     try:
         with open(log_file, "ab") as log:
-            gateway = launch_gateway(spark_conf, popen_kwargs={"stdout": log, "stderr": log})
+            gateway = launch_gateway(spark_conf, popen_kwargs={"stdout": log, "stderr": log})  # type: ignore[no-untyped-call]
     finally:
         if local and previous is None:
             os.environ.pop("SPARK_LOCAL_IP", None)
@@ -403,6 +403,16 @@ def _canonical_select(frame: Any) -> Any:
     )
 
 
+def _strict_ts(frame: Any) -> Any:
+    """JSON timestamps are text: ISO with `T` or a space, an offset or none (= UTC, the session zone). A value
+    that is not a timestamp stops the read with its text, on any Spark version (ANSI mode or not)."""
+    from pyspark.sql import functions as F
+
+    parsed = F.expr("try_cast(ts AS TIMESTAMP)")
+    bad = F.raise_error(F.concat(F.lit("ts is not a timestamp: "), F.col("ts")))
+    return frame.withColumn("ts", F.when(F.col("ts").isNull() | parsed.isNotNull(), parsed).otherwise(bad))
+
+
 def read_source(spark: Any, source: str) -> Any:
     """The canonical rows of `source` as a DataFrame, or one InputError line saying what is wrong."""
     from pyspark.errors import PySparkException
@@ -421,7 +431,7 @@ def read_source(spark: Any, source: str) -> Any:
                     for n, t, _ in CANONICAL_COLUMNS
                 ]
             )
-            frame = spark.read.schema(schema).option("mode", "FAILFAST").json(source)
+            frame = _strict_ts(spark.read.schema(schema).option("mode", "FAILFAST").json(source))
         else:
             frame = spark.read.parquet(source)
             missing, mistyped = schema_problems({f.name: f.dataType for f in frame.schema.fields})
@@ -519,6 +529,10 @@ class SparkEngine:
             F.count(F.col("reported_cost_usd")).alias("reported_requests"),
         ]
         records = self._collect(frame.groupBy(*keys).agg(*sums))
+        if any(r["day"] is None for r in records):
+            raise InputError(
+                "rows without a timestamp (ts is null), expected every row to have one", where=self.source
+            )
         # the same record layout as RollupSql.grouped, so one function turns both engines' records into rows
         return group_rows([tuple(r) for r in records], spec)
 
