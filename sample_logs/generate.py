@@ -28,7 +28,13 @@ from pathlib import Path
 
 SEED = 2026
 USERS = [f"u{n:03d}" for n in range(1, 61)]
-TEAMS = {"chat": "core", "autocomplete": "core", "agent": "platform", "summarize": "growth", "search": "search"}
+TEAMS = {
+    "chat": "core",
+    "autocomplete": "core",
+    "agent": "platform",
+    "summarize": "growth",
+    "search": "search",
+}
 START = {9: dt.date(2026, 9, 1), 10: dt.date(2026, 10, 1)}
 DAYS = {9: 30, 10: 31}
 
@@ -52,7 +58,15 @@ class Gen:
 
     def when(self, day: dt.date, hour_lo: int = 7, hour_hi: int = 23) -> dt.datetime:
         r = self.rng
-        return dt.datetime(day.year, day.month, day.day, r.randint(hour_lo, hour_hi - 1), r.randint(0, 59), r.randint(0, 59), r.randint(0, 999) * 1000)
+        return dt.datetime(
+            day.year,
+            day.month,
+            day.day,
+            r.randint(hour_lo, hour_hi - 1),
+            r.randint(0, 59),
+            r.randint(0, 59),
+            r.randint(0, 999) * 1000,
+        )
 
     def user(self) -> str:
         # a few heavy users, a long tail
@@ -63,7 +77,9 @@ def canonical_rows(g: Gen) -> list[dict[str, object]]:
     r = g.rng
     rows: list[dict[str, object]] = []
 
-    def add(ts: dt.datetime, feature: str, model: str, provider: str, inp: int, out: int, **kw: object) -> None:
+    def add(
+        ts: dt.datetime, feature: str, model: str, provider: str, inp: int, out: int, **kw: object
+    ) -> None:
         spv = str(kw.pop("spv", "v1"))
         row: dict[str, object] = {
             "ts": _iso(ts),
@@ -99,31 +115,103 @@ def canonical_rows(g: Gen) -> list[dict[str, object]]:
             k = scale * (0.6 if weekend else 1.0)
             for _ in range(int(40 * k)):  # chat: gpt-4o-mini, cached system prompt
                 inp = r.randint(900, 3500)
-                add(g.when(day), "chat", "gpt-4o-mini-2024-07-18", "openai", inp, r.randint(80, 600), cached=min(inp, 768) if r.random() < 0.7 else 0)
+                add(
+                    g.when(day),
+                    "chat",
+                    "gpt-4o-mini-2024-07-18",
+                    "openai",
+                    inp,
+                    r.randint(80, 600),
+                    cached=min(inp, 768) if r.random() < 0.7 else 0,
+                )
             for _ in range(int(40 * k)):  # autocomplete: tiny, haiku
                 inp = r.randint(150, 600)
-                add(g.when(day), "autocomplete", "claude-haiku-4-5-20251001", "anthropic", inp, r.randint(5, 40), max_tokens=64)
+                add(
+                    g.when(day),
+                    "autocomplete",
+                    "claude-haiku-4-5-20251001",
+                    "anthropic",
+                    inp,
+                    r.randint(5, 40),
+                    max_tokens=64,
+                )
             for _ in range(int(8 * k)):  # agent: o3 with reasoning, claude-sonnet-4-5 with cache
                 if r.random() < 0.5:
                     out = r.randint(800, 4000)
-                    add(g.when(day), "agent", "o3-2025-04-16", "openai", r.randint(8000, 30000), out, reasoning=int(out * 0.7), max_tokens=8192)
+                    add(
+                        g.when(day),
+                        "agent",
+                        "o3-2025-04-16",
+                        "openai",
+                        r.randint(8000, 30000),
+                        out,
+                        reasoning=int(out * 0.7),
+                        max_tokens=8192,
+                    )
                 else:
                     inp = r.randint(20000, 90000)
-                    add(g.when(day), "agent", "claude-sonnet-4-5-20250929", "anthropic", inp, r.randint(500, 3000), cached=int(inp * 0.6), cache_write=int(inp * 0.1), max_tokens=8192)
+                    add(
+                        g.when(day),
+                        "agent",
+                        "claude-sonnet-4-5-20250929",
+                        "anthropic",
+                        inp,
+                        r.randint(500, 3000),
+                        cached=int(inp * 0.6),
+                        cache_write=int(inp * 0.1),
+                        max_tokens=8192,
+                    )
             v2 = day >= dt.date(2026, 10, 15)
             for _ in range(int(12 * k)):  # summarize: prompt v1 -> v2 mid-October
                 inp = r.randint(2500, 6000) + (1800 if v2 else 0)
-                add(g.when(day), "summarize", "gpt-4.1-mini", "openai", inp, r.randint(200, 700), prompt_version="v2" if v2 else "v1", spv="v2" if v2 else "v1", max_tokens=800)
+                add(
+                    g.when(day),
+                    "summarize",
+                    "gpt-4.1-mini",
+                    "openai",
+                    inp,
+                    r.randint(200, 700),
+                    prompt_version="v2" if v2 else "v1",
+                    spv="v2" if v2 else "v1",
+                    max_tokens=800,
+                )
             for _ in range(int(20 * scale)):  # nightly batch summaries
                 batch_model = "gpt-5.4-mini" if (month == 10 and d % 7 == 3) else "gpt-4o-mini"
-                add(g.when(day, 1, 4), "summarize", batch_model, "openai", r.randint(3000, 7000), r.randint(200, 600), is_batch=True, prompt_version="v2" if v2 else "v1", user="batch-job")
+                add(
+                    g.when(day, 1, 4),
+                    "summarize",
+                    batch_model,
+                    "openai",
+                    r.randint(3000, 7000),
+                    r.randint(200, 600),
+                    is_batch=True,
+                    prompt_version="v2" if v2 else "v1",
+                    user="batch-job",
+                )
             if d % 5 == 0:  # an in-house model the price tables do not know
-                add(g.when(day), "chat", "acme-internal-7b", "self-hosted", r.randint(500, 2000), r.randint(50, 300))
+                add(
+                    g.when(day),
+                    "chat",
+                    "acme-internal-7b",
+                    "self-hosted",
+                    r.randint(500, 2000),
+                    r.randint(50, 300),
+                )
         if month == 10:  # the cost spike: long agent sessions past the 200k tier
             for day in (dt.date(2026, 10, 22), dt.date(2026, 10, 23)):
                 for _ in range(25):
                     inp = r.randint(210000, 400000)
-                    add(g.when(day), "agent", "claude-sonnet-4-5-20250929", "anthropic", inp, r.randint(2000, 8000), cached=int(inp * 0.5), max_tokens=16384, user=r.choice(USERS[:3]))
+                    add(
+                        g.when(day),
+                        "agent",
+                        "claude-sonnet-4-5-20250929",
+                        "anthropic",
+                        inp,
+                        r.randint(2000, 8000),
+                        cached=int(inp * 0.5),
+                        max_tokens=16384,
+                        user=r.choice(USERS[:3]),
+                    )
     rows.sort(key=lambda x: (str(x["ts"]), str(x["request_id"])))
     return rows
 
@@ -133,7 +221,15 @@ def search_rows(g: Gen) -> list[dict[str, object]]:
     r = g.rng
     out: list[dict[str, object]] = []
 
-    def add(ts: dt.datetime, status: str, inp: int, outp: int, cached: int = 0, hit: bool = False, user: str | None = None) -> None:
+    def add(
+        ts: dt.datetime,
+        status: str,
+        inp: int,
+        outp: int,
+        cached: int = 0,
+        hit: bool = False,
+        user: str | None = None,
+    ) -> None:
         billed = (inp - cached) * 0.15 / 1e6 + cached * 0.075 / 1e6 + outp * 0.60 / 1e6
         if hit:
             billed = 0.0
@@ -165,7 +261,14 @@ def search_rows(g: Gen) -> list[dict[str, object]]:
             for _ in range(int(30 * (0.6 if month == 9 else 1.0))):
                 hit = r.random() < 0.15
                 inp = r.randint(1200, 4000)
-                add(g.when(day), "ok", inp, r.randint(100, 400), cached=min(inp, 1024) if r.random() < 0.5 else 0, hit=hit)
+                add(
+                    g.when(day),
+                    "ok",
+                    inp,
+                    r.randint(100, 400),
+                    cached=min(inp, 1024) if r.random() < 0.5 else 0,
+                    hit=hit,
+                )
     storm = dt.datetime(2026, 10, 9, 14, 0, 0)
     for i in range(420):  # the retry storm: 429s with no usage, then billed retries
         ts = storm + dt.timedelta(seconds=i * 8 + r.randint(0, 7))
@@ -195,11 +298,18 @@ def openai_batch(g: Gen) -> tuple[list[dict[str, object]], list[dict[str, object
                     "body": {
                         "model": "gpt-4o-mini",
                         "max_tokens": 600,
-                        "messages": [{"role": "system", "content": system}, {"role": "user", "content": f"Review #{g.n}"}],
+                        "messages": [
+                            {"role": "system", "content": system},
+                            {"role": "user", "content": f"Review #{g.n}"},
+                        ],
                     },
                 }
             )
-            created = int(dt.datetime.combine(day, dt.time(3, r.randint(0, 59))).replace(tzinfo=dt.timezone.utc).timestamp())
+            created = int(
+                dt.datetime.combine(day, dt.time(3, r.randint(0, 59)))
+                .replace(tzinfo=dt.timezone.utc)
+                .timestamp()
+            )
             prompt = r.randint(300, 1500)
             completion = r.randint(100, 600)
             outputs.append(
@@ -217,7 +327,11 @@ def openai_batch(g: Gen) -> tuple[list[dict[str, object]], list[dict[str, object
                             "choices": [
                                 {
                                     "index": 0,
-                                    "message": {"role": "assistant", "content": "Translated text.", "refusal": None},
+                                    "message": {
+                                        "role": "assistant",
+                                        "content": "Translated text.",
+                                        "refusal": None,
+                                    },
                                     "logprobs": None,
                                     "finish_reason": "length" if completion >= 590 else "stop",
                                 }

@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from conftest import invoke, run_costctl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +22,6 @@ from costctl.logs.generic import ColumnMapping, build_mapping, read_canonical_ro
 from costctl.logs.ingest import ingest_files
 from costctl.logs.schema import COLUMN_NAMES
 from costctl.logs.store import connect
-from conftest import invoke, run_costctl
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_logs"
@@ -45,14 +45,19 @@ def row(i: int = 0, **kw: Any) -> dict[str, Any]:
 
 
 def write_jsonl(path: Path, rows: list[Any]) -> Path:
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows), encoding="utf-8")
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows), encoding="utf-8"
+    )
     return path
 
 
 def counts(db: Path) -> dict[str, int]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("requests", "rejects", "ingests")}
+        return {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608 (identifiers are ours, values bound)
+            for t in ("requests", "rejects", "ingests")
+        }
     finally:
         con.close()
 
@@ -84,8 +89,20 @@ def test_store_tables_follow_the_canonical_schema(tmp_path: Path) -> None:
     cols = [r[0] for r in con.execute("DESCRIBE requests").fetchall()]
     assert tuple(cols) == COLUMN_NAMES
     assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("1",)
-    assert {r[0] for r in con.execute("DESCRIBE rejects").fetchall()} >= {"source_file", "source_line", "reason", "raw"}
-    assert {r[0] for r in con.execute("DESCRIBE ingests").fetchall()} >= {"files", "read", "loaded", "rejected", "duplicate", "at"}
+    assert {r[0] for r in con.execute("DESCRIBE rejects").fetchall()} >= {
+        "source_file",
+        "source_line",
+        "reason",
+        "raw",
+    }
+    assert {r[0] for r in con.execute("DESCRIBE ingests").fetchall()} >= {
+        "files",
+        "read",
+        "loaded",
+        "rejected",
+        "duplicate",
+        "at",
+    }
     con.close()
 
 
@@ -136,7 +153,7 @@ def test_canonical_jsonl_loads_every_column(tmp_path: Path) -> None:
     summary = ingest(db, write_jsonl(tmp_path / "a.jsonl", [full]))
     assert (summary.total("read"), summary.total("loaded")) == (1, 1)
     con = duckdb.connect(str(db), read_only=True)
-    got = dict(zip(COLUMN_NAMES, con.execute("SELECT * FROM requests").fetchone()))
+    got = dict(zip(COLUMN_NAMES, con.execute("SELECT * FROM requests").fetchone(), strict=False))
     assert got["finish_reason"] == "stop" and got["is_batch"] is True and got["max_tokens"] == 256
     assert str(got["reported_cost_usd"]).startswith("0.000123")
     assert json.loads(got["tags"]) == {"customer": "acme"}
@@ -232,7 +249,14 @@ def test_csv_with_mapping_flags_and_yaml(tmp_path: Path) -> None:
         "2026-10-01T00:00:00Z,a1,gpt-4o-mini,100,10,search\n"
         "2026-10-02T00:00:00Z,a2,gpt-4o-mini,-3,10,search\n"
     )
-    flags = ["ts=when", "request_id=id", "model=llm", "input_tokens=prompt_tokens", "output_tokens=completion_tokens", "feature=route"]
+    flags = [
+        "ts=when",
+        "request_id=id",
+        "model=llm",
+        "input_tokens=prompt_tokens",
+        "output_tokens=completion_tokens",
+        "feature=route",
+    ]
     db = tmp_path / "a.duckdb"
     summary = ingest(db, csv_file, mapping=build_mapping(flags, None))
     assert (summary.total("loaded"), summary.total("rejected")) == (1, 1)
@@ -241,9 +265,13 @@ def test_csv_with_mapping_flags_and_yaml(tmp_path: Path) -> None:
     assert con.execute("SELECT source_line FROM rejects").fetchall() == [(3,)]  # header is line 1
     con.close()
     yaml_file = tmp_path / "m.yaml"
-    yaml_file.write_text("files: 'export*.csv'\ncolumns:\n" + "".join(f"  {f.replace('=', ': ')}\n" for f in flags))
+    yaml_file.write_text(
+        "files: 'export*.csv'\ncolumns:\n" + "".join(f"  {f.replace('=', ': ')}\n" for f in flags)
+    )
     db2 = tmp_path / "b.duckdb"
-    result = invoke("attribute", "ingest", str(csv_file), "--mapping", str(yaml_file), "--db", str(db2), "-f", "json")
+    result = invoke(
+        "attribute", "ingest", str(csv_file), "--mapping", str(yaml_file), "--db", str(db2), "-f", "json"
+    )
     assert result.exit_code == 0, result.stderr
     assert result.json()["total"] == {"read": 2, "loaded": 1, "rejected": 1, "duplicate": 0}
 
@@ -255,15 +283,23 @@ def test_mapping_naming_a_missing_column_is_one_error(tmp_path: Path) -> None:
     assert_one_error_line(result, "route")
     csv_file = tmp_path / "a.csv"
     csv_file.write_text("ts,model,input_tokens,output_tokens\n2026-10-01,gpt-4o-mini,1,1\n")
-    assert_one_error_line(invoke("attribute", "ingest", str(csv_file), "--map", "feature=route", "--db", str(db)), "route")
-    assert_one_error_line(invoke("attribute", "ingest", str(csv_file), "--map", "colour=x", "--db", str(db)), "colour")
-    assert_one_error_line(invoke("attribute", "ingest", str(csv_file), "--map", "feature=a'b", "--db", str(db)))
+    assert_one_error_line(
+        invoke("attribute", "ingest", str(csv_file), "--map", "feature=route", "--db", str(db)), "route"
+    )
+    assert_one_error_line(
+        invoke("attribute", "ingest", str(csv_file), "--map", "colour=x", "--db", str(db)), "colour"
+    )
+    assert_one_error_line(
+        invoke("attribute", "ingest", str(csv_file), "--map", "feature=a'b", "--db", str(db))
+    )
 
 
 def test_parquet_and_gzip(tmp_path: Path) -> None:
     src = write_jsonl(tmp_path / "a.jsonl", [row(i) for i in range(5)])
     gz = tmp_path / "b.jsonl.gz"
-    gz.write_bytes(gzip.compress(write_jsonl(tmp_path / "tmp.txt", [row(i) for i in range(10, 13)]).read_bytes()))
+    gz.write_bytes(
+        gzip.compress(write_jsonl(tmp_path / "tmp.txt", [row(i) for i in range(10, 13)]).read_bytes())
+    )
     pq = tmp_path / "c.parquet"
     con = duckdb.connect()
     con.execute(
@@ -288,7 +324,9 @@ def test_python_row_adapter_path_uses_the_same_validation(tmp_path: Path) -> Non
         def __init__(self, path: Path) -> None:
             self.rows = read_canonical_rows(path)
 
-    def read_log(path: Path, fmt: str | None = None, *, batch_input: Any = None, rules: Any = None) -> FakeRead:
+    def read_log(
+        path: Path, fmt: str | None = None, *, batch_input: Any = None, rules: Any = None
+    ) -> FakeRead:
         return FakeRead(path)
 
     db = tmp_path / "a.duckdb"
@@ -301,22 +339,34 @@ def test_python_row_adapter_path_uses_the_same_validation(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize(
     ("content", "needle"),
-    [("", "empty"), ("\n\n", "empty"), ("just some text\nmore text\n", "no known format"), ('{"hello": 1}\n', "no known format")],
+    [
+        ("", "empty"),
+        ("\n\n", "empty"),
+        ("just some text\nmore text\n", "no known format"),
+        ('{"hello": 1}\n', "no known format"),
+    ],
 )
-def test_empty_or_unknown_files_are_one_error_and_nothing_is_written(tmp_path: Path, content: str, needle: str) -> None:
+def test_empty_or_unknown_files_are_one_error_and_nothing_is_written(
+    tmp_path: Path, content: str, needle: str
+) -> None:
     db = tmp_path / "a.duckdb"
     good = write_jsonl(tmp_path / "good.jsonl", [row(1)])
     ingest(db, good)
     bad = tmp_path / "bad.jsonl"
     bad.write_text(content)
     before = counts(db)
-    result = invoke("attribute", "ingest", str(write_jsonl(tmp_path / "g2.jsonl", [row(2)])), str(bad), "--db", str(db))
+    result = invoke(
+        "attribute", "ingest", str(write_jsonl(tmp_path / "g2.jsonl", [row(2)])), str(bad), "--db", str(db)
+    )
     assert_one_error_line(result, needle)
     assert counts(db) == before  # the good file in the same ingest was not loaded either
 
 
 def test_missing_file_is_one_error(tmp_path: Path) -> None:
-    assert_one_error_line(invoke("attribute", "ingest", str(tmp_path / "nope.jsonl"), "--db", str(tmp_path / "a.duckdb")), "not found")
+    assert_one_error_line(
+        invoke("attribute", "ingest", str(tmp_path / "nope.jsonl"), "--db", str(tmp_path / "a.duckdb")),
+        "not found",
+    )
 
 
 # ---------------------------------------------------------------- one transaction
@@ -351,7 +401,11 @@ def test_a_killed_ingest_leaves_the_database_as_it_was(tmp_path: Path) -> None:
     con.close()
     exe = Path(sys.executable).parent / "costctl"
     for sig in (signal.SIGKILL, signal.SIGINT):
-        proc = subprocess.Popen([str(exe), "attribute", "ingest", str(big), "--db", str(db)], stderr=subprocess.PIPE, stdout=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [str(exe), "attribute", "ingest", str(big), "--db", str(db)],
+            stderr=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
         time.sleep(1.2)
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=60)
@@ -369,7 +423,11 @@ def test_a_second_writer_gets_one_clear_line(tmp_path: Path) -> None:
     f = write_jsonl(tmp_path / "a.jsonl", [row(1)])
     ingest(db, f)
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb,sys,time; c=duckdb.connect({str(db)!r}); print('ready', flush=True); time.sleep(60)"],
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb,sys,time; c=duckdb.connect({str(db)!r}); print('ready', flush=True); time.sleep(60)",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -401,7 +459,17 @@ def test_summary_goes_to_stderr_in_table_format_and_stdout_in_json(tmp_path: Pat
 def test_sample_logs_ingest_cleanly(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
     files = sorted(str(p) for p in SAMPLES.glob("*.jsonl")) + sorted(str(p) for p in SAMPLES.glob("*.csv"))
-    result = invoke("attribute", "ingest", *files, "--mapping", str(SAMPLES / "search_service.mapping.yaml"), "--db", str(db), "-f", "json")
+    result = invoke(
+        "attribute",
+        "ingest",
+        *files,
+        "--mapping",
+        str(SAMPLES / "search_service.mapping.yaml"),
+        "--db",
+        str(db),
+        "-f",
+        "json",
+    )
     assert result.exit_code == 0, result.stderr
     t = result.json()["total"]
     assert t["loaded"] > 5000 and t["rejected"] == 0 and t["read"] == t["loaded"]
@@ -417,7 +485,12 @@ def test_sample_generator_is_deterministic(tmp_path: Path) -> None:
 
 ROWS = st.lists(
     st.one_of(
-        st.builds(lambda i, inp, out: row(i, input_tokens=inp, output_tokens=out), st.integers(0, 30), st.integers(-2, 5000), st.integers(-2, 500)),
+        st.builds(
+            lambda i, inp, out: row(i, input_tokens=inp, output_tokens=out),
+            st.integers(0, 30),
+            st.integers(-2, 5000),
+            st.integers(-2, 500),
+        ),
         st.builds(lambda i: row(i, request_id=None), st.integers(0, 30)),
         st.sampled_from(['{"ts": "2026-10', "[1, 2]", '{"model": 3}']),
     ),
@@ -428,7 +501,9 @@ ROWS = st.lists(
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=ROWS)
-def test_read_equals_loaded_plus_rejected_plus_duplicate_and_reingest_is_a_noop(tmp_path: Path, rows: list[Any]) -> None:
+def test_read_equals_loaded_plus_rejected_plus_duplicate_and_reingest_is_a_noop(
+    tmp_path: Path, rows: list[Any]
+) -> None:
     work = Path(tmp_path) / f"p{time.monotonic_ns()}"
     work.mkdir()
     f = write_jsonl(work / "p.jsonl", rows)

@@ -88,6 +88,7 @@ class _Progress:
 
     def __init__(self, paths: list[Path]) -> None:
         self.sizes = [p.stat().st_size if p.is_file() else 0 for p in paths]
+        self.finished = 0
         self.bar: Any = None
         if sum(self.sizes) >= PROGRESS_MIN_BYTES and sys.stderr.isatty():
             from rich.console import Console
@@ -109,8 +110,9 @@ class _Progress:
             self.bar.update(self.task, description=f"reading {path.name}", completed=sum(self.sizes[:index]))
 
     def done(self, stats: Any) -> None:
+        self.finished += 1
         if self.bar is not None:
-            self.bar.advance(self.task, 0)
+            self.bar.update(self.task, completed=sum(self.sizes[: self.finished]))
 
     def stop(self) -> None:
         if self.bar is not None:
@@ -158,7 +160,7 @@ def ingest(
 
       costctl attribute ingest sample_logs/*.jsonl --db costctl.duckdb
 
-      costctl attribute ingest sample_logs/requests.csv --mapping sample_logs/requests.mapping.yaml --db costctl.duckdb
+      costctl attribute ingest sample_logs/search_service.csv --mapping sample_logs/search_service.mapping.yaml
 
       costctl attribute ingest export.csv --map feature=route --map input_tokens=prompt_tokens -f json
     """
