@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,9 @@ REAL_LOGS = SHARED / "real-logs"
 
 if TIKTOKEN_CACHE.is_dir() and not os.environ.get("TIKTOKEN_CACHE_DIR"):
     os.environ["TIKTOKEN_CACHE_DIR"] = str(TIKTOKEN_CACHE)
+
+# The parsed-catalog cache goes to a private folder, not the user's ~/.cache.
+os.environ.setdefault("COSTCTL_CACHE_DIR", tempfile.mkdtemp(prefix="costctl-test-cache-"))
 
 needs_tiktoken_cache = pytest.mark.skipif(
     not Path(os.environ.get("TIKTOKEN_CACHE_DIR", "/nonexistent")).is_dir(),

@@ -94,7 +94,7 @@ def test_pricing_check_against_genai_prices_lists_differences(tmp_path):
     result = invoke("pricing", "check", "--against", str(path), "-f", "json")
     assert result.exit_code == 1
     diffs = result.json()["differences"]
-    assert diffs == [{"model": "gpt-4o", "field": "input", "ours_usd_per_mtok": "2.5", "theirs_usd_per_mtok": "9", "theirs_key": "openai:gpt-4o.input_mtok"}]
+    assert diffs == [{"model": "gpt-4o", "field": "input", "ours_usd_per_mtok": "2.50", "theirs_usd_per_mtok": "9.00", "theirs_key": "openai:gpt-4o.input_mtok"}]
 
 
 def test_pricing_check_against_litellm(tmp_path):

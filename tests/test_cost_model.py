@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from costctl.cost.price import price_requests, price_usage
@@ -101,11 +101,22 @@ def test_date_before_first_price_is_incomplete(catalog):
 tokens = st.integers(min_value=0, max_value=10**9)
 
 
+_CATALOG = None
+
+
+def shared_catalog():
+    global _CATALOG
+    if _CATALOG is None:
+        from costctl.pricing.catalog import load_catalog
+
+        _CATALOG = load_catalog()
+    return _CATALOG
+
+
+@settings(deadline=None)
 @given(inp=tokens, cached=tokens, out=tokens, extra=st.integers(min_value=1, max_value=10**6))
 def test_cost_never_falls_as_tokens_rise(inp, cached, out, extra):
-    from costctl.pricing.catalog import load_catalog
-
-    model = load_catalog().get("gpt-4o")
+    model = shared_catalog().get("gpt-4o")
     cached = min(cached, inp)
     base = price_usage(model, Usage(input_tokens=inp, cached_input_tokens=cached, output_tokens=out), on=TODAY)
     more_out = price_usage(model, Usage(input_tokens=inp, cached_input_tokens=cached, output_tokens=out + extra), on=TODAY)
@@ -114,10 +125,9 @@ def test_cost_never_falls_as_tokens_rise(inp, cached, out, extra):
     assert price_usage(model, Usage(), on=TODAY).total_usd == 0
 
 
+@settings(deadline=None)
 @given(inp=st.integers(0, 10**6), out=st.integers(0, 10**6), n=st.integers(1, 10**5))
 def test_n_identical_requests_cost_n_times_one(inp, out, n):
-    from costctl.pricing.catalog import load_catalog
-
-    model = load_catalog().get("claude-haiku-4-5")
+    model = shared_catalog().get("claude-haiku-4-5")
     one = Usage(input_tokens=inp, output_tokens=out)
     assert price_requests(model, one, n, on=TODAY).total_usd == price_usage(model, one, on=TODAY).total_usd * n

@@ -118,3 +118,15 @@ def test_tables_ship_inside_the_wheel(tmp_path):
     wheel = next(tmp_path.glob("costctl-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "costctl/_pricing/openai.yaml" in names and "costctl/_pricing/anthropic.yaml" in names
+
+
+def test_catalog_cache_is_invalidated_by_an_edit(tmp_path):
+    import os
+
+    directory = write(tmp_path, GOOD)
+    assert str(load_catalog(directory).get("acme-1").current.standard.input) == "1"
+    path = directory / "acme.yaml"
+    path.write_text(GOOD.replace("input_usd_per_mtok: 1", "input_usd_per_mtok: 1.5"), encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert str(load_catalog(directory).get("acme-1").current.standard.input) == "1.5"

@@ -19,6 +19,7 @@ class Format(str, Enum):
     CSV = "csv"
     MARKDOWN = "markdown"
     HTML = "html"
+    SARIF = "sarif"  # audit findings for code scanning (render/sarif.py)
 
 
 @dataclass(frozen=True)

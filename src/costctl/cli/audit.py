@@ -1,7 +1,212 @@
-"""`costctl audit ...` (see its issue; subcommands are added as they land)."""
+"""`costctl audit prompt|logs`: thin argv layer; the work is in costctl.commands.audit."""
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-app = typer.Typer(help="audit: not yet available in this build.", no_args_is_help=True)
+from costctl.cli.common import (
+    OutputOpt,
+    OverlayOpt,
+    PricingDirOpt,
+    catalog,
+    emit,
+    handle_errors,
+    note,
+    write_atomic,
+)
+from costctl.errors import ExitCode, InputError
+from costctl.report import Format, Report
+
+app = typer.Typer(
+    help="Price system-prompt bloat and output-length waste, finding by finding ($/month).",
+    no_args_is_help=True,
+)
+
+AuditFormatOpt = Annotated[
+    Format,
+    typer.Option(
+        "--format", "-f", help="Output format: table, json, csv, markdown, sarif.", case_sensitive=False
+    ),
+]
+FailOverOpt = Annotated[
+    str | None,
+    typer.Option("--fail-over", help="Exit 1 when the monthly waste found exceeds this many USD (CI gate)."),
+]
+
+
+def _usd(value: str | None, flag: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        amount = Decimal(value.strip().lstrip("$").replace(",", ""))
+    except InvalidOperation:
+        raise InputError(f"{flag}: expected an amount in USD such as 25 or 12.50, got {value!r}") from None
+    if not amount.is_finite() or amount < 0:
+        raise InputError(f"{flag}: expected a non-negative amount in USD, got {value!r}")
+    return amount
+
+
+def _share(value: float | None, flag: str) -> Decimal | None:
+    if value is None:
+        return None
+    if not 0 <= value <= 1:
+        raise InputError(f"{flag}: expected a share between 0 and 1, got {value}")
+    return Decimal(str(value))
+
+
+def _deliver(report: Report, fmt: Format, output: Path | None) -> None:
+    if fmt is not Format.SARIF:
+        emit(report, fmt, output)
+        return
+    from costctl.render.sarif import render_sarif
+
+    text = render_sarif(report)
+    for line in report.notes:
+        note(f"note: {line}")
+    if output is not None:
+        write_atomic(output, text)
+        note(f"wrote {output}")
+    else:
+        typer.echo(text, nl=False)
+
+
+def _gate(waste: Decimal, limit: Decimal | None, *, incomplete: bool = False) -> None:
+    from costctl.render.values import format_usd
+
+    if limit is None:
+        return
+    if waste > limit:
+        note(f"audit: monthly waste {format_usd(waste)} exceeds --fail-over {format_usd(limit)}")
+        raise typer.Exit(int(ExitCode.CHECK_FAILED))
+    if incomplete:
+        note("audit: some requests could not be priced, so --fail-over cannot be decided")
+        raise typer.Exit(int(ExitCode.INCOMPLETE))
+
+
+@app.command("prompt")
+@handle_errors
+def prompt(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Prompt files (markdown or text), one prompt each.")
+    ] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Model the prompt is sent to.")] = None,
+    requests_per_day: Annotated[
+        int | None, typer.Option("--requests-per-day", "-r", help="Requests a day that carry this prompt.")
+    ] = None,
+    days: Annotated[int, typer.Option("--days", help="Days in a month.")] = 30,
+    workload: Annotated[
+        Path | None, typer.Option("--workload", help="Workload YAML giving model and traffic per component.")
+    ] = None,
+    parallel: Annotated[
+        int,
+        typer.Option("--parallel", help="Requests that arrive together on a cold cache (each pays a write)."),
+    ] = 1,
+    cache_hit_rate: Annotated[
+        float | None,
+        typer.Option("--cache-hit-rate", help="Observed prompt-cache hit rate (0-1); default: estimated."),
+    ] = None,
+    extra_input_tokens: Annotated[
+        int,
+        typer.Option(
+            "--extra-input-tokens", help="Per-request tokens sent after the prompt (for price steps)."
+        ),
+    ] = 0,
+    at: Annotated[str | None, typer.Option("--at", help="Prices in force on this date (YYYY-MM-DD).")] = None,
+    fmt: AuditFormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    fail_over: FailOverOpt = None,
+    pricing: PricingDirOpt = None,
+    pricing_overlay: OverlayOpt = None,
+) -> None:
+    """Audit system-prompt files: sections, duplicates, conflicts, bloat, cacheability, price steps, in $/month.
+
+    Examples:
+
+      costctl audit prompt examples/prompts/support-bot.md --model gpt-4o --requests-per-day 50000
+
+      costctl audit prompt prompts/*.md -m claude-sonnet-4-5 -r 20000 --format sarif -o audit.sarif
+
+      costctl audit prompt --workload workload.yaml --fail-over 100
+    """
+    from costctl.cli.options import parse_day
+    from costctl.commands import audit as cmd
+
+    limit = _usd(fail_over, "--fail-over")
+    if parallel < 1:
+        raise InputError(f"--parallel must be at least 1, got {parallel}")
+    if extra_input_tokens < 0:
+        raise InputError(f"--extra-input-tokens must not be negative, got {extra_input_tokens}")
+    traffic = {
+        "parallel": parallel,
+        "cache_hit_rate": _share(cache_hit_rate, "--cache-hit-rate"),
+        "extra_input_tokens": extra_input_tokens,
+        "on": parse_day(at),
+    }
+    cat = catalog(pricing, pricing_overlay)
+    if workload is not None:
+        if files or model or requests_per_day is not None:
+            raise InputError("give --workload, or prompt FILES with --model and --requests-per-day, not both")
+        try:
+            from costctl.commands.workload import load_workload  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            raise InputError(
+                "--workload needs the workload loader (costctl.commands.workload), which this build does not "
+                "include; use FILES --model M --requests-per-day N"
+            ) from None
+        inputs = cmd.prompt_inputs_from_workload(load_workload(workload), **traffic)
+    else:
+        if not files:
+            raise InputError("give one or more prompt FILES (or --workload FILE)")
+        if not model:
+            raise InputError("--model is required (e.g. --model gpt-4o); see `costctl pricing list`")
+        if requests_per_day is None:
+            raise InputError("--requests-per-day is required (requests a day that carry this prompt)")
+        cat.get(model, where="--model")
+        inputs = cmd.prompt_inputs_from_files(files, model, requests_per_day, days, **traffic)
+    report = cmd.audit_prompts(cat, inputs)
+    _deliver(report, fmt, output)
+    _gate(cmd.waste_usd(report), limit)
+
+
+@app.command("logs")
+@handle_errors
+def logs(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Log files to ingest first (needs costctl.logs.ingest).")
+    ] = None,
+    db: Annotated[Path | None, typer.Option("--db", help="DuckDB store with a `requests` table.")] = None,
+    days: Annotated[int, typer.Option("--days", help="Days in a month (for monthly projections).")] = 30,
+    fmt: AuditFormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    fail_over: FailOverOpt = None,
+    pricing: PricingDirOpt = None,
+    pricing_overlay: OverlayOpt = None,
+) -> None:
+    """Audit logged requests: prompt variants, output caps, truncation, reasoning, duplicates, retries, caching.
+
+    Examples:
+
+      costctl audit logs --db costctl.duckdb
+
+      costctl audit logs --db costctl.duckdb --format json --fail-over 250
+    """
+    from costctl.commands import audit as cmd
+
+    limit = _usd(fail_over, "--fail-over")
+    if days < 1:
+        raise InputError(f"--days must be at least 1, got {days}")
+    cat = catalog(pricing, pricing_overlay)
+    if files and db is not None:
+        raise InputError("give --db PATH or log FILES, not both")
+    if files:
+        report = cmd.audit_log_files(cat, files, days=days)
+    elif db is not None:
+        report = cmd.audit_log_db(cat, db, days=days)
+    else:
+        raise InputError("give --db PATH (a costctl DuckDB store) or log FILES")
+    _deliver(report, fmt, output)
+    _gate(cmd.billed_waste_usd(report), limit, incomplete=bool(report.data.get("unpriced_requests")))

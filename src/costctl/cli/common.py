@@ -32,7 +32,9 @@ OutputOpt = Annotated[
 ]
 PricingDirOpt = Annotated[
     Path | None,
-    typer.Option("--pricing", help="Directory of price tables replacing the bundled ones [env: COSTCTL_PRICING]."),
+    typer.Option(
+        "--pricing", help="Directory of price tables replacing the bundled ones [env: COSTCTL_PRICING]."
+    ),
 ]
 OverlayOpt = Annotated[
     list[Path] | None,

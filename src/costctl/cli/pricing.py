@@ -59,7 +59,9 @@ def show(
 @app.command("validate")
 @handle_errors
 def validate(
-    directory: Annotated[Path | None, typer.Argument(help="Directory of price tables (default: bundled).")] = None,
+    directory: Annotated[
+        Path | None, typer.Argument(help="Directory of price tables (default: bundled).")
+    ] = None,
     pricing_overlay: OverlayOpt = None,
     fmt: FormatOpt = Format.TABLE,
 ) -> None:
@@ -78,7 +80,10 @@ def validate(
 @handle_errors
 def check(
     against: Annotated[
-        Path, typer.Option("--against", help="LiteLLM model_prices_and_context_window.json or genai-prices data.json.")
+        Path,
+        typer.Option(
+            "--against", help="LiteLLM model_prices_and_context_window.json or genai-prices data.json."
+        ),
     ],
     at: AtOpt = None,
     fmt: FormatOpt = Format.TABLE,

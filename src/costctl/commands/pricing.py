@@ -19,7 +19,11 @@ CARD_FIELDS = ("input", "cache_read", "cache_write_5m", "cache_write_1h", "outpu
 def _card_dict(prefix: str, card: PriceCard | None) -> dict[str, Any]:
     if card is None:
         return {}
-    return {f"{prefix}{f}_usd_per_mtok": card.rate_by_name(f) for f in CARD_FIELDS if card.rate_by_name(f) is not None}
+    return {
+        f"{prefix}{f}_usd_per_mtok": card.rate_by_name(f)
+        for f in CARD_FIELDS
+        if card.rate_by_name(f) is not None
+    }
 
 
 def period_dict(period: PricePeriod) -> dict[str, Any]:
@@ -92,7 +96,9 @@ def list_models(catalog: Catalog, *, on: dt.date, provider: str | None = None) -
                 "cache_read_usd_per_mtok": period.standard.cache_read,
                 "output_usd_per_mtok": period.standard.output,
                 "batch": period.batch is not None,
-                "long_context_threshold": period.long_context.threshold_tokens if period.long_context else None,
+                "long_context_threshold": period.long_context.threshold_tokens
+                if period.long_context
+                else None,
                 "context_window": model.context_window,
                 "token_count": "exact" if model.tokenizer_is_exact else "approximate",
                 "checked": model.checked.isoformat(),
@@ -229,7 +235,9 @@ def _diff_rows_genai_prices(catalog: Catalog, data: Any, on: dt.date) -> tuple[l
                 theirs = _gp_base(current.get(key))
                 mine = period.standard.rate_by_name(field)
                 if theirs is not None and mine != theirs:
-                    rows.append(_diff(ours.id, field, mine, theirs, f"{provider.get('id')}:{entry.get('id')}.{key}"))
+                    rows.append(
+                        _diff(ours.id, field, mine, theirs, f"{provider.get('id')}:{entry.get('id')}.{key}")
+                    )
     return rows, len(compared)
 
 
@@ -240,7 +248,11 @@ def _diff_rows_litellm(catalog: Catalog, data: Any, on: dt.date) -> tuple[list[d
         if not isinstance(entry, dict) or key == "sample_spec":
             continue
         ours = catalog.find(key)
-        if ours is None or ours.id in compared or not _same_provider(ours, str(entry.get("litellm_provider", ""))):
+        if (
+            ours is None
+            or ours.id in compared
+            or not _same_provider(ours, str(entry.get("litellm_provider", "")))
+        ):
             continue
         period = ours.period_at(on)
         if period is None:
@@ -260,7 +272,13 @@ def _diff_rows_litellm(catalog: Catalog, data: Any, on: dt.date) -> tuple[list[d
 
 
 def _diff(model: str, field: str, mine: Decimal | None, theirs: Decimal, where: str) -> dict[str, Any]:
-    return {"model": model, "field": field, "ours_usd_per_mtok": mine, "theirs_usd_per_mtok": theirs, "theirs_key": where}
+    return {
+        "model": model,
+        "field": field,
+        "ours_usd_per_mtok": mine,
+        "theirs_usd_per_mtok": theirs,
+        "theirs_key": where,
+    }
 
 
 def check_against(catalog: Catalog, path: Path, *, on: dt.date) -> Report:

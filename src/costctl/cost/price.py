@@ -88,7 +88,9 @@ def price_usage(
 ) -> CostBreakdown:
     """Price one request's usage."""
     period = select_period(model, on)
-    return _breakdown(model, period, usage, crossed=crosses_tier(period, usage.input_tokens), batch=batch, on=on)
+    return _breakdown(
+        model, period, usage, crossed=crosses_tier(period, usage.input_tokens), batch=batch, on=on
+    )
 
 
 def price_requests(

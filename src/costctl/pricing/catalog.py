@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from costctl import __version__
 from costctl.errors import PricingError, UnknownModelError
 from costctl.models import ModelPrice
-from costctl.pricing.loader import default_overlays, default_pricing_dir, load_models
+from costctl.pricing.loader import default_overlays, default_pricing_dir, load_models, table_files
 
 # Snapshot suffixes that name the same priced model: -2024-07-18, -20250514, @20240620, -v1:0 (Bedrock).
 _DATE_SUFFIX = re.compile(r"(-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|@latest|-v\d+:\d+|:\d+)$")
@@ -74,8 +79,51 @@ class Catalog:
         return model
 
 
+def _cache_file(files: list[Path]) -> Path | None:
+    """Where a parsed catalog for exactly these files (paths, sizes, mtimes) is cached, or None if disabled."""
+    if os.environ.get("COSTCTL_NO_CACHE") == "1":
+        return None
+    base = os.environ.get("COSTCTL_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+    root = Path(base) if base else Path.home() / ".cache"
+    if not os.environ.get("COSTCTL_CACHE_DIR"):
+        root = root / "costctl"
+    digest = hashlib.sha256(f"{__version__}|{sys.version_info[:2]}".encode())
+    for path in files:
+        stat = path.stat()
+        digest.update(f"|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    return root / f"catalog-{digest.hexdigest()[:32]}.pickle"
+
+
 def load_catalog(directory: Path | str | None = None, overlays: Iterable[Path | str] = ()) -> Catalog:
-    """Load and validate the price tables (bundled, `$COSTCTL_PRICING`, or `directory`), then overlays."""
+    """Load and validate the price tables (bundled, `$COSTCTL_PRICING`, or `directory`), then overlays.
+
+    Parsing and validating the YAML costs ~100 ms, more than the rest of an estimate, so the validated
+    catalog is cached (pickle, keyed by the exact files, sizes and mtimes, and the costctl version) under
+    ~/.cache/costctl; any edit to a table invalidates it. COSTCTL_NO_CACHE=1 disables the cache.
+    """
     root = Path(directory) if directory is not None else default_pricing_dir()
     overlay_paths = [Path(p) for p in overlays] or default_overlays()
-    return Catalog.from_models(load_models(root, overlay_paths))
+    files = table_files(root) + [p for p in overlay_paths if p.is_file()]
+    try:
+        cache = _cache_file(files)
+    except OSError:
+        cache = None
+    if cache is not None and cache.is_file():
+        try:
+            with cache.open("rb") as handle:
+                cached = pickle.load(handle)  # noqa: S301 - our own file, keyed by the inputs
+            if isinstance(cached, Catalog):
+                return cached
+        except Exception:  # a stale or corrupt cache is rebuilt, never fatal
+            pass
+    catalog = Catalog.from_models(load_models(root, overlay_paths))
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as handle:
+                pickle.dump(catalog, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, cache)
+        except OSError:
+            pass  # a read-only home must not stop an estimate
+    return catalog

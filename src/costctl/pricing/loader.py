@@ -179,7 +179,9 @@ def _parse_period(ctx: _Ctx, raw: Any, index: int, kind: str) -> tuple[PricePeri
             tbmap = _check_keys(ctx, tmap["batch"], CARD_KEYS, f"{what}.long_context.batch")
             tier_batch = _parse_card(ctx, tbmap, f"{what}.long_context.batch", require=require)
         tier = LongContextTier(
-            threshold_tokens=_parse_int(ctx, f"{what}.long_context.threshold_tokens", tmap["threshold_tokens"]),
+            threshold_tokens=_parse_int(
+                ctx, f"{what}.long_context.threshold_tokens", tmap["threshold_tokens"]
+            ),
             standard=_parse_card(ctx, tmap, f"{what}.long_context", require=require),
             batch=tier_batch,
         )
@@ -252,13 +254,20 @@ def parse_model(path: Path, raw: Any, defaults: Mapping[str, Any]) -> ModelPrice
         ft_batch = None
         if fmap.get("batch") is not None:
             ft_batch = _parse_card(
-                ctx, _check_keys(ctx, fmap["batch"], CARD_KEYS, "fine_tuning.batch"), "fine_tuning.batch", require=[]
+                ctx,
+                _check_keys(ctx, fmap["batch"], CARD_KEYS, "fine_tuning.batch"),
+                "fine_tuning.batch",
+                require=[],
             )
         fine_tuning = FineTuning(
-            training_usd_per_mtok=parse_price(ctx, "fine_tuning.training_usd_per_mtok", fmap["training_usd_per_mtok"])
+            training_usd_per_mtok=parse_price(
+                ctx, "fine_tuning.training_usd_per_mtok", fmap["training_usd_per_mtok"]
+            )
             if fmap.get("training_usd_per_mtok") is not None
             else None,
-            training_usd_per_hour=parse_price(ctx, "fine_tuning.training_usd_per_hour", fmap["training_usd_per_hour"])
+            training_usd_per_hour=parse_price(
+                ctx, "fine_tuning.training_usd_per_hour", fmap["training_usd_per_hour"]
+            )
             if fmap.get("training_usd_per_hour") is not None
             else None,
             inference=_parse_card(

@@ -25,7 +25,10 @@ def csv_rows(columns: list[Any], rows: list[dict[str, Any]]) -> str:
     writer.writerow([neutralise(c.header) for c in columns])
     for row in rows:
         writer.writerow(
-            [neutralise(plain_cell(row.get(c.key), c.kind), numeric=c.kind in ("usd", "int", "pct")) for c in columns]
+            [
+                neutralise(plain_cell(row.get(c.key), c.kind), numeric=c.kind in ("usd", "int", "pct"))
+                for c in columns
+            ]
         )
     return buf.getvalue()
 

@@ -11,17 +11,31 @@ from typing import Any
 from costctl.report import SCHEMA_VERSION, Report
 
 
-def to_jsonable(value: Any) -> Any:
+_CENT = Decimal("0.01")
+
+
+def money_text(value: Decimal) -> str:
+    """An exact decimal string with at least two decimals: 690 -> "690.00", 0.0065 -> "0.0065",
+    11500.0 -> "11500.00". Only zeros are added or removed; the value is never rounded."""
+    normal = value.normalize()
+    if normal.as_tuple().exponent >= -2:  # type: ignore[operator]
+        normal = normal.quantize(_CENT)
+    return f"{normal:f}"
+
+
+def to_jsonable(value: Any, key: str = "") -> Any:
     if isinstance(value, Decimal):
-        return f"{value:f}"
+        if ("_usd" in key or key.startswith("usd")) and value.is_finite():
+            return money_text(value)
+        return f"{value.normalize():f}" if value.is_finite() and value == value.to_integral_value() else f"{value:f}"
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
+        return {str(k): to_jsonable(v, str(k)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
+        return [to_jsonable(v, key) for v in value]
     return value
 
 

@@ -90,7 +90,9 @@ def _load_encoding(name: str) -> Any:
 
         return tiktoken.get_encoding(name)
     except Exception as exc:  # a corrupt cache or a failed download must not stop an estimate
-        _note_once(f"enc:{name}", f"cannot load tiktoken encoding {name!r} ({exc}); token counts are approximate")
+        _note_once(
+            f"enc:{name}", f"cannot load tiktoken encoding {name!r} ({exc}); token counts are approximate"
+        )
         return None
 
 
@@ -108,7 +110,9 @@ def count_text_tokens(text: str, tokenizer: str) -> TokenCount:
         return TokenCount(approximate_tokens(text, family), False, f"approx:{family} chars/{ratio}")
     enc = _load_encoding(tokenizer)
     if enc is None:
-        return TokenCount(approximate_tokens(text, "openai"), False, f"approx:openai chars/4 ({tokenizer} unavailable)")
+        return TokenCount(
+            approximate_tokens(text, "openai"), False, f"approx:openai chars/4 ({tokenizer} unavailable)"
+        )
     return TokenCount(len(enc.encode(text, disallowed_special=())), True, f"tiktoken:{tokenizer}")
 
 
@@ -143,7 +147,9 @@ def _content_text(content: Any, where: str) -> str:
             else:
                 raise InputError(f"content part must be an object, got {part!r}", where=where)
         return "".join(parts)
-    raise InputError(f"message content must be a string or a list of parts, got {type(content).__name__}", where=where)
+    raise InputError(
+        f"message content must be a string or a list of parts, got {type(content).__name__}", where=where
+    )
 
 
 def count_chat_tokens(
@@ -153,18 +159,30 @@ def count_chat_tokens(
     tools: Sequence[Mapping[str, Any]] | None = None,
     where: str = "request",
 ) -> TokenCount:
-    """Prompt tokens of an OpenAI chat-completions request, as the API bills `usage.prompt_tokens`."""
-    total = 0
+    """Prompt tokens of an OpenAI chat-completions request, as the API bills `usage.prompt_tokens`.
+
+    Messages only: exact (cookbook pairs 124 on gpt-4o/gpt-4o-mini, 129 on gpt-4/gpt-3.5-turbo; see
+    tests/test_estimate_tokens.py). With tools, or with assistant `tool_calls`, the layout is measured rather
+    than documented, so the count is labelled approximate even where it matches the API (tokens/tools.py).
+    """
+    message_list = list(messages)
+    has_tools = bool(tools)
+    total = REPLY_PRIMING
     exact = True
     method = ""
-    for i, message in enumerate(messages):
+    padded_system = False
+    for i, message in enumerate(message_list):
         if not isinstance(message, Mapping):
             raise InputError(f"messages[{i}] must be an object", where=where)
         total += TOKENS_PER_MESSAGE
         for key, value in message.items():
             if key == "content":
                 text = _content_text(value, f"{where}: messages[{i}]")
-            elif key == "tool_calls":
+                # With tools the API pads the first system message with a newline (hmarr/openai-chat-tokens).
+                if has_tools and message.get("role") == "system" and not padded_system:
+                    text += "\n"
+                    padded_system = True
+            elif key in ("tool_calls", "function_call"):
                 text = json.dumps(value, separators=(",", ":"))
                 exact = False
             elif isinstance(value, str):
@@ -177,18 +195,22 @@ def count_chat_tokens(
             method = count.method
             if key == "name":
                 total += TOKENS_PER_NAME
-    total += REPLY_PRIMING
-    if tools:
+    if has_tools:
+        assert tools is not None
         tool_count = count_tools_tokens(tools, tokenizer)
         total += tool_count.tokens
-        exact = exact and tool_count.exact
+        if any(m.get("role") == "system" for m in message_list if isinstance(m, Mapping)):
+            from costctl.tokens.tools import SYSTEM_REUSE
+
+            total -= SYSTEM_REUSE
+        exact = False
     return TokenCount(total, exact, method or count_text_tokens("", tokenizer).method)
 
 
 def count_tools_tokens(tools: Sequence[Mapping[str, Any]], tokenizer: str) -> TokenCount:
-    """Tool definitions are rendered into the prompt in an undocumented format; we count them with the
-    community-measured layout (a TypeScript-like namespace) and label the result approximate."""
-    from costctl.tokens.tools import render_tools
+    """Tokens the tool definitions add: the rendered namespace plus its fixed framing (tokens/tools.py).
+    Always labelled approximate: the layout is measured by the community, not documented by OpenAI."""
+    from costctl.tokens.tools import TOOLS_FRAMING, render_namespace
 
-    count = count_text_tokens(render_tools(tools), tokenizer)
-    return TokenCount(count.tokens, False, count.method)
+    count = count_text_tokens(render_namespace(tools), tokenizer)
+    return TokenCount(count.tokens + TOOLS_FRAMING, False, count.method)
