@@ -113,3 +113,15 @@ def test_source_format_and_local_paths(tmp_path: Path) -> None:
     assert source_format(str(tmp_path)) == "json"
     assert local_path("hdfs://nn/lake") is None and local_path("logs/*.parquet") is None
     assert local_path("file:///tmp/x") == Path("/tmp/x")
+
+
+def test_session_settings_for_laptop_cluster_and_spark_submit() -> None:
+    from costctl.rollup.spark import session_conf
+
+    local = session_conf(None, {"spark.executor.memory": "4g", "spark.sql.session.timeZone": "Europe/Paris"})
+    assert local["spark.master"] == "local[2]" and local["spark.driver.host"] == "127.0.0.1"
+    assert local["spark.executor.memory"] == "4g" and local["spark.sql.session.timeZone"] == "UTC"
+    cluster = session_conf("spark://head:7077", {})
+    assert cluster["spark.master"] == "spark://head:7077" and "spark.driver.host" not in cluster
+    submitted = session_conf(None, {}, under_submit=True)  # spark-submit --master decides
+    assert "spark.master" not in submitted and "spark.driver.host" not in submitted

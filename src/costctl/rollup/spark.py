@@ -169,14 +169,17 @@ class SparkHandle:
 
 
 def session_conf(
-    master: str | None, user_conf: Mapping[str, str], inherited_master: str | None
+    master: str | None, user_conf: Mapping[str, str], *, under_submit: bool = False
 ) -> dict[str, str]:
-    chosen = master or inherited_master or DEFAULT_MASTER
+    """The settings of a session costctl starts. Under spark-submit, its --master and --conf stand unless
+    the user names them again; the laptop defaults (loopback, no UI) apply to local masters costctl picks."""
     conf = dict(BASE_CONF)
-    if chosen.startswith("local"):
+    chosen = master or (None if under_submit else DEFAULT_MASTER)
+    if chosen is not None and chosen.startswith("local") and not under_submit:
         conf.update(LOCAL_CONF)
     conf.update(user_conf)
-    conf["spark.master"] = chosen
+    if chosen is not None:
+        conf["spark.master"] = chosen
     conf["spark.sql.session.timeZone"] = "UTC"  # days are UTC days in both engines
     return conf
 
@@ -200,15 +203,17 @@ def start_session(master: str | None = None, conf: Mapping[str, str] | None = No
                     f"--spark-master {master!r}: a Spark session on {active.sparkContext.master!r} is already "
                     "running in this process, expected the same master"
                 )
+            # only SQL settings can change on a running session; the time zone must be UTC for UTC days
+            for key, value in (conf or {}).items():
+                if key.startswith("spark.sql."):
+                    active.conf.set(key, value)
             active.conf.set("spark.sql.session.timeZone", "UTC")
             return SparkHandle(active, owned=False, log_file=None)
 
         under_submit = "PYSPARK_GATEWAY_PORT" in os.environ  # spark-submit started the JVM already
         if not under_submit:
             find_java()
-        settings = session_conf(master, conf or {}, None)
-        if under_submit and master is None:
-            settings.pop("spark.master")  # spark-submit --master decides
+        settings = session_conf(master, conf or {}, under_submit=under_submit)
         spark_conf = SparkConf()
         for key, value in settings.items():
             spark_conf.set(key, value)
