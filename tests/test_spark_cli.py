@@ -125,3 +125,13 @@ def test_session_settings_for_laptop_cluster_and_spark_submit() -> None:
     assert cluster["spark.master"] == "spark://head:7077" and "spark.driver.host" not in cluster
     submitted = session_conf(None, {}, under_submit=True)  # spark-submit --master decides
     assert "spark.master" not in submitted and "spark.driver.host" not in submitted
+
+
+def test_without_the_spark_extra_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # import pyspark now raises ImportError
+    source = tmp_path / "requests.parquet"
+    source.write_bytes(b"")
+    line = _one_error_line(invoke("attribute", "report", "--engine", "spark", "--source", str(source)))
+    assert line == (
+        "costctl: error: --engine spark: pyspark is not installed, expected the spark extra: pip install 'costctl[spark]'"
+    )
