@@ -37,6 +37,10 @@ def test_missing_source_path_in_process_and_subprocess(tmp_path: Path) -> None:
 
 
 def test_spark_needs_a_source_and_duckdb_refuses_spark_flags(tmp_path: Path) -> None:
+    store = tmp_path / "costctl.duckdb"
+    store.write_bytes(b"")
+    line = _one_error_line(invoke("attribute", "report", "--engine", "spark", "--source", str(store)))
+    assert line.startswith(f"costctl: error: {store}: a DuckDB store, expected Parquet or JSONL")
     line = _one_error_line(invoke("attribute", "report", "--engine", "spark"))
     assert "--engine spark needs --source PATH" in line
     line = _one_error_line(invoke("attribute", "report", "--source", str(tmp_path)))

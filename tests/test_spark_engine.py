@@ -184,3 +184,15 @@ def test_a_bad_value_past_the_sample_is_one_line(spark: Any, data: dict[str, Pat
     line = _one_error_line(invoke("attribute", "report", "--engine", "spark", "--source", str(bad)))
     assert line.startswith(f"costctl: error: {bad}: Spark could not read the rows: ")
     assert "ts is not a timestamp: last tuesday" in line
+
+
+def test_paths_spark_cannot_read_are_one_line(spark: Any, data: dict[str, Path]) -> None:
+    no_match = str(data["root"] / "nothing-*.parquet")  # a glob: only Spark can tell it matches nothing
+    line = _one_error_line(invoke("attribute", "report", "--engine", "spark", "--source", no_match))
+    assert line.startswith(f"costctl: error: {no_match}: Spark cannot read it: ")
+    # a scheme whose filesystem is not on the classpath (hadoop-aws not configured): no network is touched
+    line = _one_error_line(
+        invoke("attribute", "report", "--engine", "spark", "--source", "s3a://no-bucket/requests")
+    )
+    assert line.startswith("costctl: error: s3a://no-bucket/requests: Spark cannot read it: ")
+    assert "S3AFileSystem" in line or "s3a" in line

@@ -121,6 +121,12 @@ def check_source_exists(source: str) -> None:
         raise InputError(
             "no such file or directory, expected canonical-schema Parquet or JSONL", where=source
         )
+    if local is not None and local.suffix.lower() == ".duckdb":
+        raise InputError(
+            "a DuckDB store, expected Parquet or JSONL: read it with --db (the duckdb engine), or "
+            "`costctl attribute export --db FILE --to parquet DIR` and give DIR to --source",
+            where=source,
+        )
 
 
 def source_format(source: str) -> str:
@@ -265,6 +271,17 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
         yield handle.session
     finally:
         handle.stop()
+
+
+def _java_reason(exc: BaseException) -> str:
+    """The Java exception's own message rather than py4j's 'An error occurred while calling o42.parquet'."""
+    java = getattr(exc, "java_exception", None)
+    if java is not None:
+        try:
+            return _first_line(Exception(str(java.toString())))
+        except Exception:  # noqa: BLE001 - the JVM may be gone; the Python text still says something
+            pass
+    return _first_line(exc)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -420,6 +437,7 @@ def _strict_ts(frame: Any) -> Any:
 
 def read_source(spark: Any, source: str) -> Any:
     """The canonical rows of `source` as a DataFrame, or one InputError line saying what is wrong."""
+    from py4j.protocol import Py4JJavaError
     from pyspark.errors import PySparkException
     from pyspark.sql import types as T
 
@@ -441,8 +459,9 @@ def read_source(spark: Any, source: str) -> Any:
             frame = spark.read.parquet(source)
             missing, mistyped = schema_problems({f.name: f.dataType for f in frame.schema.fields})
             raise_if_not_canonical(source, missing, mistyped)
-    except PySparkException as exc:
-        raise InputError(f"Spark cannot read it: {_first_line(exc)}", where=source) from None
+    except (PySparkException, Py4JJavaError) as exc:
+        # no such path or glob match, a scheme without its filesystem (s3a:// without hadoop-aws), not Parquet
+        raise InputError(f"Spark cannot read it: {_java_reason(exc)}", where=source) from None
     return _canonical_select(frame)
 
 
