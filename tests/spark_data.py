@@ -6,7 +6,8 @@ Built to exercise everything that decides a price, over three months (Feb-Apr 20
 - claude-sonnet-4-6 and gemini-2.5-pro with prompts on both sides of their 200k long-context tier, and
   claude-sonnet-4-6's tier ending with its 2026-03-13 price period (the windows join must honour dates);
 - gpt-5.4, priced only from 2026-03-05 (earlier rows unpriced);
-- an unknown model; gateway cache hits; rows counting as several requests (usage-export tag);
+- an unknown model; gateway cache hits; rows counting as several requests (usage-export tag, whole or
+  fractional, which both engines round alike);
 - reported costs on some rows; tags for `--where tag=value`; NULL users and features.
 Pseudo-randomness is `hash(i * 1000 + salt)` (hash(i, salt) correlates salts), so the same `rows` always gives the same table.
 """
@@ -45,7 +46,8 @@ SELECT
   'stop',
   h9 % 40 = 0,
   h10 % 6 = 0,
-  CASE WHEN h11 % 50 = 0 THEN '{"aggregated_requests": 5, "tenant": "acme.io"}'
+  CASE WHEN h11 % 97 = 0 THEN '{"aggregated_requests": 2.5}'
+       WHEN h11 % 50 = 0 THEN '{"aggregated_requests": 5, "tenant": "acme.io"}'
        WHEN h11 % 7 = 0 THEN '{"tenant": "acme.io"}' END,
   'synthetic',
   'synthetic.jsonl',

@@ -606,11 +606,12 @@ def _window_match(frame: Any) -> Any:
 def _requests_expr() -> Any:
     """How many requests a row stands for: 1, or the usage-export count tag (`Dialect.requests_expr`).
 
-    TRY_CAST as in DuckDB: a tag that is not a whole number counts the row once. The tag name is our
-    constant (checked to be an identifier), never user text.
+    Matches DuckDB's lenient `TRY_CAST(text AS BIGINT)`: surrounding spaces, a sign, an exponent, and a
+    fraction rounded half away from zero ('2.5' -> 3); anything else, or out of range, counts the row once.
+    The tag name is our constant (checked to be an identifier), never user text.
     """
     from pyspark.sql import functions as F
 
     assert AGGREGATED_REQUESTS_TAG.isidentifier()
     tag = f"get_json_object(tags, '$.{AGGREGATED_REQUESTS_TAG}')"
-    return F.coalesce(F.expr(f"try_cast({tag} AS BIGINT)"), F.lit(1))
+    return F.coalesce(F.expr(f"try_cast(round(try_cast({tag} AS DECIMAL(38, 10)), 0) AS BIGINT)"), F.lit(1))
