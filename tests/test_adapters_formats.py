@@ -305,7 +305,7 @@ def test_empty_and_unknown_files_raise_naming_the_file(tmp_path: Path) -> None:
     other.write_text('{"hello": "world"}\n')
     with pytest.raises(InputError, match="no known log format; expected one of .*openai-chat") as err:
         read_log(other)
-    assert str(other) in err.value.line() and "--format" in err.value.line()
+    assert str(other) in err.value.line() and "--input-format" in err.value.line()
     csv = tmp_path / "data.csv"
     csv.write_text("a,b\n1,2\n")
     with pytest.raises(InputError, match="no known log format"):

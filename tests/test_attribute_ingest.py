@@ -342,8 +342,8 @@ def test_python_row_adapter_path_uses_the_same_validation(tmp_path: Path) -> Non
     [
         ("", "empty"),
         ("\n\n", "empty"),
-        ("just some text\nmore text\n", "no known format"),
-        ('{"hello": 1}\n', "no known format"),
+        ("just some text\nmore text\n", "no known log format"),
+        ('{"hello": 1}\n', "no known log format"),
     ],
 )
 def test_empty_or_unknown_files_are_one_error_and_nothing_is_written(

@@ -315,6 +315,11 @@ class FilePlan:
     native: bool
 
 
+def _is_repeat(reason: str) -> bool:
+    """An adapter's skip reason that means "this request was already counted"."""
+    return any(word in reason for word in ("streamed", "counted once", "printed again"))
+
+
 def plan_file(path: Path, fmt: str | None, mapping: ColumnMapping, read_log: ReadLog | None) -> FilePlan:
     """Decide how to read a file: generic formats natively, everything else through the vendor adapters."""
     if not path.is_file():
@@ -385,6 +390,7 @@ def load_file(
 
     source_file = str(plan.path.resolve())
     adapter_rejects: list[tuple[int, str]] = []
+    skipped: dict[str, int] = {}
     fmt = plan.format
     try:
         if plan.native:
@@ -395,6 +401,7 @@ def load_file(
             log = read_log(plan.path, None if fmt == "auto" else fmt, batch_input=batch_input, rules=rules)
             fmt = str(log.format)
             adapter_rejects = stage_rows(con, iter(log.rows))
+            skipped = dict(getattr(log, "skipped", {}) or {})
             source_sql, params, check_unparsed = "SELECT * FROM raw_rows", [], False
         con.execute("SET preserve_insertion_order = true")
         staged = staging_sql(source_sql, check_unparsed=check_unparsed)
@@ -416,6 +423,14 @@ def load_file(
         stats.reasons[reason] = int(n)
     for _, reason in adapter_rejects:
         stats.reasons[reason] = stats.reasons.get(reason, 0) + 1
+    # Records an adapter read but did not turn into rows: repeats of a request (streamed copies, the same
+    # usage on a parent span) are duplicates; the rest (user lines, spans without usage) are rejected as
+    # "not a request", so read = loaded + rejected + duplicate still holds for every file.
+    skipped_duplicates = sum(n for reason, n in skipped.items() if _is_repeat(reason))
+    for reason, n in skipped.items():
+        if not _is_repeat(reason):
+            stats.reasons[f"not a request: {reason}"] = stats.reasons.get(f"not a request: {reason}", 0) + n
+    stats.read += sum(skipped.values())
     stats.rejected = sum(stats.reasons.values())
 
     con.execute(
@@ -424,6 +439,14 @@ def load_file(
         AND NOT EXISTS (SELECT 1 FROM rejects j WHERE j.source_file = ? AND j.source_line = s.line)""",
         [source_file, ingest_id, source_file],
     )
+    for reason, n in skipped.items():
+        if not _is_repeat(reason):
+            # adapters count these by reason, not by line: one rejects row per reason, line NULL
+            con.execute(
+                "INSERT INTO rejects SELECT ?, NULL, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM rejects "
+                "WHERE source_file = ? AND source_line IS NULL AND reason = ?)",
+                [source_file, f"not a request: {reason}", f"{n} records", ingest_id, source_file, f"not a request: {reason}"],
+            )
     if adapter_rejects:
         con.executemany(
             "INSERT INTO rejects VALUES (?, ?, ?, NULL, ?)",
@@ -433,6 +456,7 @@ def load_file(
 
     stats.loaded = _insert_new(con, fmt, source_file)
     stats.duplicate = stats.read - stats.rejected - stats.loaded
+    assert stats.duplicate >= skipped_duplicates, "ingest counts out of balance"
     con.execute("DROP VIEW IF EXISTS stage")
     con.execute("DROP TABLE IF EXISTS stage_rows")
     con.execute("DROP TABLE IF EXISTS raw_rows")
@@ -481,7 +505,8 @@ def _fill_snippets(con: Any, plan: FilePlan, source_file: str, ingest_id: int) -
     lines = [
         int(r[0])
         for r in con.execute(
-            "SELECT source_line FROM rejects WHERE ingest_id = ? AND source_file = ? ORDER BY source_line LIMIT ?",
+            "SELECT source_line FROM rejects WHERE ingest_id = ? AND source_file = ? AND source_line IS NOT NULL"
+            " ORDER BY source_line LIMIT ?",
             [ingest_id, source_file, SNIPPETS_PER_FILE],
         ).fetchall()
     ]
