@@ -402,20 +402,6 @@ def test_focus_export_columns_and_unknown_prices(tmp_path: Path) -> None:
     assert known[0]["ChargePeriodStart"].endswith("Z")
 
 
-def test_workload_comparison_is_skipped_with_a_note_until_estimate_lands(tmp_path: Path) -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("costctl.commands.workload") is not None:
-        pytest.skip("the estimate branch is merged: the comparison is wired and tested there")
-    db = make_db(tmp_path, [row(1)])
-    workload = tmp_path / "w.yaml"
-    workload.write_text("components: []\n")
-    result = invoke("attribute", "report", "--db", str(db), "--workload", str(workload), "-f", "json")
-    assert result.exit_code == 0, result.stderr
-    assert "estimate vs actual skipped" in result.stderr
-    assert "estimate_vs_actual" not in result.json()
-
-
 def test_help_names_every_subcommand() -> None:
     result = run_costctl("attribute", "--help")
     for sub in ("ingest", "report", "reconcile", "rejects", "export"):

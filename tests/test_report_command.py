@@ -263,18 +263,6 @@ def test_audit_highlights_from_audit_json(db: Path, tmp_path: Path) -> None:
     assert "4,096" in section and ">800<" in section
 
 
-def test_workload_without_the_estimate_module_is_a_visible_note(db: Path, tmp_path: Path) -> None:
-    workload = tmp_path / "w.yaml"
-    workload.write_text("name: x\ncomponents: []\n")
-    try:
-        import costctl.commands.workload  # noqa: F401
-    except ImportError:
-        html = html_of(db, tmp_path, "--workload", str(workload))
-        assert "estimate vs actual skipped" in html.split('id="estimate"')[1]
-    else:
-        pytest.skip("workload projections are present; covered by the estimate-vs-actual test")
-
-
 def one_error_line(result) -> str:
     assert result.exit_code == 2, (result.exit_code, result.stderr)
     lines = result.stderr.strip().splitlines()

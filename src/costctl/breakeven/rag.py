@@ -7,6 +7,8 @@ data generation, evaluation, labour hours and amortised one-time costs.
 
 from __future__ import annotations
 
+from typing import Any
+
 import datetime as dt
 import math
 from collections.abc import Callable
@@ -74,7 +76,7 @@ class Resolver:
         scenario: RagScenario | None,
         on: dt.date | None,
         assumptions: list[Assumption],
-        overrides: dict | None = None,
+        overrides: dict[str, Any] | None = None,
     ) -> None:
         self.catalog = catalog
         self.on = on
@@ -387,8 +389,12 @@ def first_crossing(
 
 
 def crossing(option: Option, rag: Option, *, quality: bool = False) -> Crossing:
-    f = lambda n: option.total(n, quality=quality)  # noqa: E731
-    g = lambda n: rag.total(n, quality=quality)  # noqa: E731
+    def f(n: Decimal) -> Decimal:
+        return option.total(n, quality=quality)
+
+    def g(n: Decimal) -> Decimal:
+        return rag.total(n, quality=quality)
+
     n = first_crossing(f, g)
     cheaper_at_one = f(Decimal(1)) <= g(Decimal(1))
     if n is None:

@@ -92,6 +92,7 @@ def _run_scenario(
         )
     day = parse_day(at if at is not None else scenario.priced_on)
     cat = catalog(pricing, overlay)
+    chart_data: dict[str, Any] | None
     if isinstance(scenario, RagScenario):
         report, chart_data = cmd.rag_report(scenario, cat, day)
     else:
@@ -316,9 +317,9 @@ def self_host(
         ),
         fleet=FleetShape(
             peak_to_average=_dec(peak_to_average, "--peak-to-average"),  # type: ignore[arg-type]
-            max_utilisation=_dec(max_utilisation, "--max-utilisation"),
+            max_utilisation=_dec(max_utilisation, "--max-utilisation"),  # type: ignore[arg-type]
             spares=spares,
-        ),  # type: ignore[arg-type]
+        ),
         ops=Ops(fte=_dec(ops_fte, "--ops-fte"), loaded_usd_per_year=_dec(ops_salary, "--ops-salary")),  # type: ignore[arg-type]
         api=split_models(api_model),
         api_price_per_mtok=_dec(api_price_per_mtok, "--api-price-per-mtok"),

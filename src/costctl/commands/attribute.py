@@ -392,16 +392,59 @@ def _chargeback(
     return rows
 
 
-def _estimate_vs_actual(workload: Path, result: RollupResult, catalog: Catalog) -> tuple[Any, str | None]:
+def estimate_vs_actual(
+    catalog: Catalog, workload: Path, month: dt.date, by_feature: list[dict[str, Any]]
+) -> tuple[dict[str, Any] | None, str | None]:
+    """Each workload component (its name is the feature tag) projected for the month, beside the logs."""
     try:
-        from costctl.commands.workload import load_workload, project_workload  # type: ignore[attr-defined,import-not-found,unused-ignore]
+        from costctl.commands.workload import load_workload, project_workload
     except ImportError:
-        return (
-            None,
-            "estimate vs actual skipped: workload projections are not in this build (costctl estimate workload)",
+        return None, "estimate vs actual skipped: workload projections are not in this build"
+    projection = project_workload(catalog, load_workload(workload), on=month, strict=False)
+    actual = {r["name"]: r for r in by_feature}
+    rows: list[dict[str, Any]] = []
+    for comp in projection.components:
+        seen = actual.get(comp.name)
+        est = comp.monthly_cost_usd
+        act = (seen["cost_usd"] or ZERO) if seen else ZERO
+        rows.append(
+            {
+                "component": comp.name,
+                "model": comp.model,
+                "estimated_requests": comp.requests_per_month,
+                "actual_requests": seen["requests"] if seen else 0,
+                "estimated_usd": est,
+                "actual_usd": act,
+                "difference_usd": act - est,
+                "actual_over_estimate": analysis.share(act, est),
+            }
         )
-    projection = project_workload(catalog, load_workload(workload))  # wired by the lead at merge
-    return {"projection": projection, "actual_cost_usd": result.total.cost_usd}, None
+    est_total = sum((r["estimated_usd"] for r in rows), ZERO)
+    act_total = sum((r["actual_usd"] for r in rows), ZERO)
+    return {
+        "workload": str(workload),
+        "rows": rows,
+        "estimated_usd": est_total,
+        "actual_usd": act_total,
+        "difference_usd": act_total - est_total,
+    }, None
+
+
+def _estimate_vs_actual(workload: Path, daily: RollupResult, catalog: Catalog) -> tuple[Any, str | None]:
+    """The workload projected for the latest month in the logs, beside that month's actual cost by feature."""
+    months: dict[dt.date, dict[str, Totals]] = defaultdict(lambda: defaultdict(Totals))
+    for p in daily.groups:
+        months[month_of(p.group.day)][str(p.dim("feature"))].add(p)
+    if not months:
+        return None, "estimate vs actual skipped: no requests in the logs"
+    month = max(months)
+    by_feature = [
+        {"name": name, "requests": t.requests, "cost_usd": t.cost_usd} for name, t in sorted(months[month].items())
+    ]
+    eva, note = estimate_vs_actual(catalog, workload, month, by_feature)
+    if eva is not None:
+        eva["month"] = month.strftime("%Y-%m")
+    return eva, note
 
 
 REPORT_COLUMNS_TAIL = [
@@ -592,6 +635,28 @@ def _extra_sections(
             notes.append(note)
         else:
             data["estimate_vs_actual"] = eva
+            tables.append(
+                Table(
+                    [
+                        Column("component", "Component"),
+                        Column("model", "Model"),
+                        Column("estimated_requests", "Est. requests", "int"),
+                        Column("actual_requests", "Actual requests", "int"),
+                        Column("estimated_usd", "Estimated", "usd"),
+                        Column("actual_usd", "Actual", "usd"),
+                        Column("difference_usd", "Difference", "usd"),
+                        Column("actual_over_estimate", "Actual/est.", "pct"),
+                    ],
+                    eva["rows"],
+                    title=f"Estimate vs actual, {eva['month']} ({eva['workload']})",
+                    footer={
+                        "component": "total",
+                        "estimated_usd": eva["estimated_usd"],
+                        "actual_usd": eva["actual_usd"],
+                        "difference_usd": eva["difference_usd"],
+                    },
+                )
+            )
 
 
 # ---------------------------------------------------------------- reconcile

@@ -259,20 +259,19 @@ LOG_FINDING_COLUMNS = [
 
 
 def audit_log_files(catalog: Catalog, files: Sequence[Path], *, days: int = 30) -> Report:
-    """Ingest log files into a temporary store (attribute branch's costctl.logs.ingest), then audit it."""
-    import importlib
+    """Ingest log files (any format `costctl attribute ingest` reads) into a temporary store, then audit it."""
     import tempfile
 
-    try:
-        ingest = importlib.import_module("costctl.logs.ingest")
-    except ImportError:
-        raise InputError(
-            "reading log files needs the log ingester (costctl.logs.ingest), which this build does not include; "
-            "build a store with `costctl attribute` and pass --db PATH"
-        ) from None
+    from costctl.logs.ingest import ingest_files, vendor_reader
+    from costctl.logs.store import connect
+
     with tempfile.TemporaryDirectory(prefix="costctl-audit-") as tmp:
         db = Path(tmp) / "audit.duckdb"
-        ingest.ingest_files(db, list(files))
+        con = connect(db, write=True)
+        try:
+            ingest_files(con, list(files), read_log=vendor_reader())
+        finally:
+            con.close()
         return audit_log_db(catalog, db, days=days)
 
 

@@ -26,6 +26,7 @@ from costctl.commands.attribute import (
     budgets_burn,
     build_rows,
     daily_series,
+    estimate_vs_actual,
     find_anomalies,
     mom,
     month_of,
@@ -325,44 +326,6 @@ def load_audit(path: Path) -> dict[str, Any]:
     if not isinstance(payload, dict) or not str(payload.get("command", "")).startswith("audit"):
         raise InputError("expected the JSON of `costctl audit ... --format json`", where=str(path))
     return payload
-
-
-def estimate_vs_actual(
-    catalog: Catalog, workload: Path, month: dt.date, by_feature: list[dict[str, Any]]
-) -> tuple[dict[str, Any] | None, str | None]:
-    """Each workload component (its name is the feature tag) projected for the month, beside the logs."""
-    try:
-        from costctl.commands.workload import load_workload, project_workload
-    except ImportError:
-        return None, "estimate vs actual skipped: workload projections are not in this build"
-    projection = project_workload(catalog, load_workload(workload), on=month, strict=False)
-    actual = {r["name"]: r for r in by_feature}
-    rows = []
-    for comp in projection.components:
-        seen = actual.get(comp.name)
-        est = comp.monthly_cost_usd
-        act = (seen["cost_usd"] or ZERO) if seen else ZERO
-        rows.append(
-            {
-                "component": comp.name,
-                "model": comp.model,
-                "estimated_requests": comp.requests_per_month,
-                "actual_requests": seen["requests"] if seen else 0,
-                "estimated_usd": est,
-                "actual_usd": act,
-                "difference_usd": act - est,
-                "actual_over_estimate": analysis.share(act, est),
-            }
-        )
-    est_total = sum((r["estimated_usd"] for r in rows), ZERO)
-    act_total = sum((r["actual_usd"] for r in rows), ZERO)
-    return {
-        "workload": str(workload),
-        "rows": rows,
-        "estimated_usd": est_total,
-        "actual_usd": act_total,
-        "difference_usd": act_total - est_total,
-    }, None
 
 
 def monthly_report(catalog: Catalog, engine: Engine, opts: MonthlyOptions) -> Report:

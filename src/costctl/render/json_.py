@@ -10,7 +10,6 @@ from typing import Any
 
 from costctl.report import SCHEMA_VERSION, Report
 
-
 _CENT = Decimal("0.01")
 
 
