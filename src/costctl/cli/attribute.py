@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from costctl.cli.common import FormatOpt, OutputOpt, OverlayOpt, PricingDirOpt, catalog, emit, handle_errors
+from costctl.cli.engines import EngineOpt, SourceOpt, SparkConfOpt, SparkMasterOpt, open_engine
 from costctl.errors import ExitCode, InputError
 from costctl.report import Format
 
@@ -242,7 +243,10 @@ def report(
         Path | None, typer.Option("--workload", help="Workload file to compare its projection with the logs.")
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 3 when any request is unpriced.")] = False,
-    engine: Annotated[str, typer.Option("--engine", help="Rollup engine (duckdb).")] = "duckdb",
+    engine: EngineOpt = "duckdb",
+    source: SourceOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_conf: SparkConfOpt = None,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
     pricing: PricingDirOpt = None,
@@ -264,13 +268,7 @@ def report(
       costctl attribute report --by feature --budget chat=400 --revenue-per-user 20 -f json
     """
     from costctl.commands.attribute import ReportOptions, attribute_report
-    from costctl.logs.store import connect
-    from costctl.rollup.duckdb_engine import DuckDbEngine
 
-    if engine != "duckdb":
-        raise InputError(
-            f"--engine {engine!r}: expected duckdb (spark arrives with `pip install costctl[spark]`)"
-        )
     if allocate_by not in ("requests", "tokens"):
         raise InputError(f"--allocate-by {allocate_by!r}: expected requests or tokens")
     spec = _spec(by, grain, since, until, where)
@@ -287,11 +285,8 @@ def report(
         workload=workload,
     )
     cat = catalog(pricing, pricing_overlay)
-    con = connect(db, write=False)
-    try:
-        result = attribute_report(cat, DuckDbEngine(con), spec, opts)
-    finally:
-        con.close()
+    with open_engine(engine, db, source, spark_master, spark_conf) as rollup_engine:
+        result = attribute_report(cat, rollup_engine, spec, opts)
     emit(result, fmt, output)
     if strict and result.data["total"]["unpriced_requests"]:
         raise typer.Exit(int(ExitCode.INCOMPLETE))
@@ -311,6 +306,10 @@ def reconcile(
     ] = None,
     since: Annotated[str | None, typer.Option("--since")] = None,
     until: Annotated[str | None, typer.Option("--until")] = None,
+    engine: EngineOpt = "duckdb",
+    source: SourceOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_conf: SparkConfOpt = None,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
     pricing: PricingDirOpt = None,
@@ -324,17 +323,12 @@ def reconcile(
       costctl attribute reconcile --db costctl.duckdb --tolerance-pct 1
     """
     from costctl.commands.attribute import reconcile_report
-    from costctl.logs.store import connect
-    from costctl.rollup.duckdb_engine import DuckDbEngine
 
     spec = _spec(by, "day", since, until, None)
     tol = parse_usd(tolerance_pct, "--tolerance-pct")
     cat = catalog(pricing, pricing_overlay)
-    con = connect(db, write=False)
-    try:
-        result = reconcile_report(cat, DuckDbEngine(con), spec, tol)
-    finally:
-        con.close()
+    with open_engine(engine, db, source, spark_master, spark_conf) as rollup_engine:
+        result = reconcile_report(cat, rollup_engine, spec, tol)
     emit(result, fmt, output)
     if result.data["mismatches"]:
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
