@@ -54,7 +54,9 @@ def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = No
     return CliResult(result.exit_code, result.stdout, result.stderr)
 
 
-def run_costctl(*args: str, input: str | None = None, env: dict[str, str] | None = None, cwd: Path | None = None) -> CliResult:
+def run_costctl(
+    *args: str, input: str | None = None, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> CliResult:
     """Run the installed console script in a subprocess, as a user does."""
     full_env = {**os.environ, **(env or {})}
     exe = Path(sys.executable).parent / "costctl"

@@ -14,10 +14,29 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "costctl"
 
 # package prefix -> costctl packages it must not import
 FORBIDDEN = {
-    "costctl.models": ["costctl.pricing", "costctl.cost", "costctl.commands", "costctl.cli", "costctl.render"],
+    "costctl.models": [
+        "costctl.pricing",
+        "costctl.cost",
+        "costctl.commands",
+        "costctl.cli",
+        "costctl.render",
+    ],
     "costctl.errors": ["costctl."],
-    "costctl.report": ["costctl.pricing", "costctl.cost", "costctl.commands", "costctl.cli", "costctl.render"],
-    "costctl.cost": ["costctl.pricing", "costctl.tokens", "costctl.logs", "costctl.commands", "costctl.cli", "costctl.render"],
+    "costctl.report": [
+        "costctl.pricing",
+        "costctl.cost",
+        "costctl.commands",
+        "costctl.cli",
+        "costctl.render",
+    ],
+    "costctl.cost": [
+        "costctl.pricing",
+        "costctl.tokens",
+        "costctl.logs",
+        "costctl.commands",
+        "costctl.cli",
+        "costctl.render",
+    ],
     "costctl.pricing": ["costctl.cost", "costctl.commands", "costctl.cli", "costctl.render"],
     "costctl.tokens": ["costctl.cost", "costctl.commands", "costctl.cli", "costctl.render"],
     "costctl.logs": ["costctl.commands", "costctl.cli", "costctl.render"],
@@ -52,9 +71,11 @@ def test_layering(name, path):
         if name == prefix or name.startswith(prefix + "."):
             for imported in imports_of(path):
                 for ban in banned:
-                    assert not (imported == ban.rstrip(".") or imported.startswith(ban.rstrip(".") + ".")) or (
-                        ban == "costctl." and imported == "costctl.errors"
-                    ), f"{name} imports {imported}, which the layering forbids"
+                    assert not (
+                        imported == ban.rstrip(".") or imported.startswith(ban.rstrip(".") + ".")
+                    ) or (ban == "costctl." and imported == "costctl.errors"), (
+                        f"{name} imports {imported}, which the layering forbids"
+                    )
 
 
 def test_cli_modules_import_no_heavy_library_at_module_level():

@@ -222,5 +222,3 @@ def test_log_files_are_ingested_into_a_temporary_store_and_audited(tmp_path):
     data = result.json()
     assert data["totals"]["requests"] > 0 and data["findings"]
     assert not list(tmp_path.iterdir())  # nothing left behind where we were not asked to write
-
-

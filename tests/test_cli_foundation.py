@@ -20,7 +20,17 @@ def test_help_and_version():
 
 
 def test_estimate_known_usage_json():
-    result = invoke("estimate", "-m", "gpt-4o-mini", "--input-tokens", "1400000000", "--output-tokens", "800000000", "-f", "json")
+    result = invoke(
+        "estimate",
+        "-m",
+        "gpt-4o-mini",
+        "--input-tokens",
+        "1400000000",
+        "--output-tokens",
+        "800000000",
+        "-f",
+        "json",
+    )
     assert result.exit_code == 0, result.stderr
     data = result.json()
     assert data["total_usd"] == "690" or data["total_usd"] == "690.00" or float(data["total_usd"]) == 690
@@ -29,7 +39,17 @@ def test_estimate_known_usage_json():
 
 def test_estimate_every_format_runs():
     for fmt in ("table", "json", "csv", "markdown"):
-        result = invoke("estimate", "-m", "gpt-4o,claude-haiku-4-5", "--input-tokens", "1000", "--output-tokens", "10", "-f", fmt)
+        result = invoke(
+            "estimate",
+            "-m",
+            "gpt-4o,claude-haiku-4-5",
+            "--input-tokens",
+            "1000",
+            "--output-tokens",
+            "10",
+            "-f",
+            fmt,
+        )
         assert result.exit_code == 0, (fmt, result.stderr)
         assert "gpt-4o" in result.stdout
 
@@ -63,7 +83,17 @@ def test_missing_batch_price_exits_3(catalog):
 
 @needs_tiktoken_cache
 def test_estimate_text_exact_on_openai_approximate_on_claude():
-    result = invoke("estimate", "--text", "Explain vector databases.", "-m", "gpt-4.1-mini,claude-haiku-4-5", "--output-tokens", "200", "-f", "json")
+    result = invoke(
+        "estimate",
+        "--text",
+        "Explain vector databases.",
+        "-m",
+        "gpt-4.1-mini,claude-haiku-4-5",
+        "--output-tokens",
+        "200",
+        "-f",
+        "json",
+    )
     assert result.exit_code == 0, result.stderr
     rows = {r["model"]: r for r in result.json()["results"]}
     assert rows["gpt-4.1-mini"]["input_tokens_exact"] is True
@@ -74,7 +104,9 @@ def test_estimate_text_exact_on_openai_approximate_on_claude():
 
 def test_offline_without_encoding_notes_once_and_approximates(tmp_path):
     env = {"TIKTOKEN_CACHE_DIR": str(tmp_path), "COSTCTL_ALLOW_DOWNLOAD": "0"}
-    result = run_costctl("estimate", "--text", "hello world " * 50, "-m", "gpt-4o,gpt-4o-mini", "-f", "json", env=env)
+    result = run_costctl(
+        "estimate", "--text", "hello world " * 50, "-m", "gpt-4o,gpt-4o-mini", "-f", "json", env=env
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stderr.count("not cached locally") == 1
     assert all(r["input_tokens_exact"] is False for r in result.json()["results"])
@@ -88,17 +120,42 @@ def test_pricing_commands():
 
 
 def test_pricing_check_against_genai_prices_lists_differences(tmp_path):
-    data = [{"id": "openai", "models": [{"id": "gpt-4o", "match": {"equals": "gpt-4o"}, "prices": {"input_mtok": 9, "output_mtok": 10}}]}]
+    data = [
+        {
+            "id": "openai",
+            "models": [
+                {
+                    "id": "gpt-4o",
+                    "match": {"equals": "gpt-4o"},
+                    "prices": {"input_mtok": 9, "output_mtok": 10},
+                }
+            ],
+        }
+    ]
     path = tmp_path / "data.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     result = invoke("pricing", "check", "--against", str(path), "-f", "json")
     assert result.exit_code == 1
     diffs = result.json()["differences"]
-    assert diffs == [{"model": "gpt-4o", "field": "input", "ours_usd_per_mtok": "2.50", "theirs_usd_per_mtok": "9.00", "theirs_key": "openai:gpt-4o.input_mtok"}]
+    assert diffs == [
+        {
+            "model": "gpt-4o",
+            "field": "input",
+            "ours_usd_per_mtok": "2.50",
+            "theirs_usd_per_mtok": "9.00",
+            "theirs_key": "openai:gpt-4o.input_mtok",
+        }
+    ]
 
 
 def test_pricing_check_against_litellm(tmp_path):
-    data = {"gpt-4o-mini": {"litellm_provider": "openai", "input_cost_per_token": 1.5e-07, "output_cost_per_token": 6e-07}}
+    data = {
+        "gpt-4o-mini": {
+            "litellm_provider": "openai",
+            "input_cost_per_token": 1.5e-07,
+            "output_cost_per_token": 6e-07,
+        }
+    }
     path = tmp_path / "prices.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     result = invoke("pricing", "check", "--against", str(path), "-f", "json")
@@ -106,7 +163,9 @@ def test_pricing_check_against_litellm(tmp_path):
     assert result.json()["compared_models"] == 1
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["estimate", "-m", "gpt-4o", "--input-tokens", "10", "--output-tokens", "5"]])
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["estimate", "-m", "gpt-4o", "--input-tokens", "10", "--output-tokens", "5"]]
+)
 def test_fast_paths_import_no_heavy_libraries(argv):
     code = (
         "import sys\nfrom costctl.cli.app import app\n"

@@ -16,9 +16,24 @@ from costctl.models import Usage
 TODAY = dt.date(2026, 11, 23)
 
 VECTORS = [
-    ("claude-sonnet-4-5", dt.date(2025, 10, 1), Usage.from_additive(input_tokens=150_000, cache_read_tokens=60_000, output_tokens=2_000), "0.981"),
-    ("claude-sonnet-4-5", dt.date(2025, 10, 1), Usage.from_additive(input_tokens=150_000, cache_read_tokens=40_000, output_tokens=2_000), "0.492"),
-    ("gpt-5.4", TODAY, Usage(input_tokens=300_000, cached_input_tokens=100_000, output_tokens=5_000), "1.1625"),
+    (
+        "claude-sonnet-4-5",
+        dt.date(2025, 10, 1),
+        Usage.from_additive(input_tokens=150_000, cache_read_tokens=60_000, output_tokens=2_000),
+        "0.981",
+    ),
+    (
+        "claude-sonnet-4-5",
+        dt.date(2025, 10, 1),
+        Usage.from_additive(input_tokens=150_000, cache_read_tokens=40_000, output_tokens=2_000),
+        "0.492",
+    ),
+    (
+        "gpt-5.4",
+        TODAY,
+        Usage(input_tokens=300_000, cached_input_tokens=100_000, output_tokens=5_000),
+        "1.1625",
+    ),
     ("gpt-5.4", TODAY, Usage(input_tokens=272_000, output_tokens=1_000), "0.695"),
     ("gpt-5.4", TODAY, Usage(input_tokens=272_001, output_tokens=1_000), "1.382505"),
     ("gemini-2.5-pro", TODAY, Usage(input_tokens=250_000, output_tokens=1_000), "0.64"),
@@ -28,7 +43,9 @@ VECTORS = [
     (
         "claude-haiku-4-5",
         TODAY,
-        Usage.from_additive(input_tokens=1_000, cache_write_5m_tokens=2_000, cache_read_tokens=5_000, output_tokens=500),
+        Usage.from_additive(
+            input_tokens=1_000, cache_write_5m_tokens=2_000, cache_read_tokens=5_000, output_tokens=500
+        ),
         "0.0065",
     ),
     ("gpt-4o-mini", TODAY, Usage(input_tokens=1_400_000_000, output_tokens=800_000_000), "690"),
@@ -62,8 +79,12 @@ def test_tier_counts_cached_tokens_toward_threshold(catalog):
 
 
 def test_converters_agree():
-    additive = Usage.from_additive(input_tokens=10, cache_read_tokens=90, cache_write_5m_tokens=5, output_tokens=7)
-    inclusive = Usage.from_inclusive(prompt_tokens=105, cached_tokens=90, cache_write_tokens=5, completion_tokens=7)
+    additive = Usage.from_additive(
+        input_tokens=10, cache_read_tokens=90, cache_write_5m_tokens=5, output_tokens=7
+    )
+    inclusive = Usage.from_inclusive(
+        prompt_tokens=105, cached_tokens=90, cache_write_tokens=5, completion_tokens=7
+    )
     assert additive == inclusive
     assert additive.uncached_input_tokens == 10
 
@@ -118,9 +139,15 @@ def shared_catalog():
 def test_cost_never_falls_as_tokens_rise(inp, cached, out, extra):
     model = shared_catalog().get("gpt-4o")
     cached = min(cached, inp)
-    base = price_usage(model, Usage(input_tokens=inp, cached_input_tokens=cached, output_tokens=out), on=TODAY)
-    more_out = price_usage(model, Usage(input_tokens=inp, cached_input_tokens=cached, output_tokens=out + extra), on=TODAY)
-    more_in = price_usage(model, Usage(input_tokens=inp + extra, cached_input_tokens=cached, output_tokens=out), on=TODAY)
+    base = price_usage(
+        model, Usage(input_tokens=inp, cached_input_tokens=cached, output_tokens=out), on=TODAY
+    )
+    more_out = price_usage(
+        model, Usage(input_tokens=inp, cached_input_tokens=cached, output_tokens=out + extra), on=TODAY
+    )
+    more_in = price_usage(
+        model, Usage(input_tokens=inp + extra, cached_input_tokens=cached, output_tokens=out), on=TODAY
+    )
     assert more_out.total_usd >= base.total_usd and more_in.total_usd >= base.total_usd
     assert price_usage(model, Usage(), on=TODAY).total_usd == 0
 
@@ -130,4 +157,6 @@ def test_cost_never_falls_as_tokens_rise(inp, cached, out, extra):
 def test_n_identical_requests_cost_n_times_one(inp, out, n):
     model = shared_catalog().get("claude-haiku-4-5")
     one = Usage(input_tokens=inp, output_tokens=out)
-    assert price_requests(model, one, n, on=TODAY).total_usd == price_usage(model, one, on=TODAY).total_usd * n
+    assert (
+        price_requests(model, one, n, on=TODAY).total_usd == price_usage(model, one, on=TODAY).total_usd * n
+    )

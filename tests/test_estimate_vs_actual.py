@@ -16,8 +16,14 @@ SAMPLES = ROOT / "sample_logs"
 def sample_db(tmp_path_factory):
     db = tmp_path_factory.mktemp("eva") / "s.duckdb"
     result = invoke(
-        "attribute", "ingest", str(SAMPLES / "app_requests.jsonl"), str(SAMPLES / "search_service.csv"),
-        "--mapping", str(SAMPLES / "search_service.mapping.yaml"), "--db", str(db),
+        "attribute",
+        "ingest",
+        str(SAMPLES / "app_requests.jsonl"),
+        str(SAMPLES / "search_service.csv"),
+        "--mapping",
+        str(SAMPLES / "search_service.mapping.yaml"),
+        "--db",
+        str(db),
     )
     assert result.exit_code == 0, result.stderr
     return db
@@ -25,8 +31,20 @@ def sample_db(tmp_path_factory):
 
 def test_attribute_report_compares_workload_with_actual(sample_db):
     result = invoke(
-        "attribute", "report", "--db", str(sample_db), "--by", "feature", "--since", "2026-10-01",
-        "--until", "2026-11-01", "--workload", str(SAMPLES / "workload.yaml"), "-f", "json",
+        "attribute",
+        "report",
+        "--db",
+        str(sample_db),
+        "--by",
+        "feature",
+        "--since",
+        "2026-10-01",
+        "--until",
+        "2026-11-01",
+        "--workload",
+        str(SAMPLES / "workload.yaml"),
+        "-f",
+        "json",
     )
     assert result.exit_code == 0, result.stderr
     eva = result.json()["estimate_vs_actual"]
@@ -44,8 +62,17 @@ def test_attribute_report_compares_workload_with_actual(sample_db):
 def test_html_report_shows_estimate_vs_actual(sample_db, tmp_path):
     out = tmp_path / "r.html"
     result = invoke(
-        "report", "--db", str(sample_db), "--month", "2026-10", "--workload", str(SAMPLES / "workload.yaml"),
-        "-o", str(out), "--generated-at", "2026-11-01T00:00:00Z",
+        "report",
+        "--db",
+        str(sample_db),
+        "--month",
+        "2026-10",
+        "--workload",
+        str(SAMPLES / "workload.yaml"),
+        "-o",
+        str(out),
+        "--generated-at",
+        "2026-11-01T00:00:00Z",
     )
     assert result.exit_code == 0, result.stderr
     html = out.read_text(encoding="utf-8")

@@ -41,16 +41,39 @@ def test_good_table_loads(tmp_path):
 
 BAD = {
     "malformed yaml": (GOOD.replace("models:", "models: [\n"), "malformed YAML"),
-    "unknown key": (GOOD.replace("    tokenizer:", "    colour: red\n    tokenizer:"), "unknown key 'colour'"),
-    "missing required price": (GOOD.replace("        output_usd_per_mtok: 2\n", ""), "missing required price 'output_usd_per_mtok'"),
-    "non-numeric price": (GOOD.replace("input_usd_per_mtok: 1", "input_usd_per_mtok: cheap"), "must be a number, got 'cheap'"),
-    "negative price": (GOOD.replace("input_usd_per_mtok: 1", "input_usd_per_mtok: -1"), "must not be negative"),
+    "unknown key": (
+        GOOD.replace("    tokenizer:", "    colour: red\n    tokenizer:"),
+        "unknown key 'colour'",
+    ),
+    "missing required price": (
+        GOOD.replace("        output_usd_per_mtok: 2\n", ""),
+        "missing required price 'output_usd_per_mtok'",
+    ),
+    "non-numeric price": (
+        GOOD.replace("input_usd_per_mtok: 1", "input_usd_per_mtok: cheap"),
+        "must be a number, got 'cheap'",
+    ),
+    "negative price": (
+        GOOD.replace("input_usd_per_mtok: 1", "input_usd_per_mtok: -1"),
+        "must not be negative",
+    ),
     "overlapping periods": (
-        GOOD.replace("        output_usd_per_mtok: 2\n", "        output_usd_per_mtok: 2\n        to: 2026-06-01\n      - from: 2026-03-01\n        input_usd_per_mtok: 1\n        output_usd_per_mtok: 2\n"),
+        GOOD.replace(
+            "        output_usd_per_mtok: 2\n",
+            "        output_usd_per_mtok: 2\n        to: 2026-06-01\n      - from: 2026-03-01\n        input_usd_per_mtok: 1\n        output_usd_per_mtok: 2\n",
+        ),
         "overlap",
     ),
-    "duplicate alias": (GOOD + "  - id: acme-2\n    aliases: [acme-1-2026-01-01]\n    tokenizer: approx:generic\n    prices:\n      - input_usd_per_mtok: 1\n        output_usd_per_mtok: 1\n", "already used"),
-    "duplicate id": (GOOD + "  - id: acme-1\n    tokenizer: approx:generic\n    prices:\n      - input_usd_per_mtok: 1\n        output_usd_per_mtok: 1\n", "duplicate model id"),
+    "duplicate alias": (
+        GOOD
+        + "  - id: acme-2\n    aliases: [acme-1-2026-01-01]\n    tokenizer: approx:generic\n    prices:\n      - input_usd_per_mtok: 1\n        output_usd_per_mtok: 1\n",
+        "already used",
+    ),
+    "duplicate id": (
+        GOOD
+        + "  - id: acme-1\n    tokenizer: approx:generic\n    prices:\n      - input_usd_per_mtok: 1\n        output_usd_per_mtok: 1\n",
+        "duplicate model id",
+    ),
     "bad date": (GOOD.replace("from: 2026-01-01", "from: 01/02/2026"), "must be a date"),
 }
 
@@ -87,10 +110,26 @@ def test_bundled_tables_cover_the_headline_models(catalog):
     assert len(chat) >= 40
     assert len({m.provider for m in chat}) >= 6
     for name in [
-        "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini", "o3", "o4-mini", "gpt-5", "gpt-5-mini",
-        "claude-haiku-4-5", "claude-sonnet-4-5", "gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite",
-        "text-embedding-3-small", "text-embedding-3-large", "gpt-4o-mini-2024-07-18", "openai/gpt-4o-mini",
-        "anthropic/claude-sonnet-4-5", "claude-sonnet-4-5-20250929",
+        "gpt-4.1",
+        "gpt-4.1-mini",
+        "gpt-4.1-nano",
+        "gpt-4o",
+        "gpt-4o-mini",
+        "o3",
+        "o4-mini",
+        "gpt-5",
+        "gpt-5-mini",
+        "claude-haiku-4-5",
+        "claude-sonnet-4-5",
+        "gemini-2.5-pro",
+        "gemini-2.5-flash",
+        "gemini-2.5-flash-lite",
+        "text-embedding-3-small",
+        "text-embedding-3-large",
+        "gpt-4o-mini-2024-07-18",
+        "openai/gpt-4o-mini",
+        "anthropic/claude-sonnet-4-5",
+        "claude-sonnet-4-5-20250929",
     ]:
         assert catalog.find(name) is not None, name
     for model in catalog:
@@ -110,8 +149,19 @@ def test_tables_ship_inside_the_wheel(tmp_path):
 
     root = Path(__file__).resolve().parents[1]
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(root)],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(root),
+        ],
+        capture_output=True,
+        text=True,
     )
     if proc.returncode != 0:
         pytest.skip(f"cannot build a wheel offline here: {proc.stderr[-300:]}")

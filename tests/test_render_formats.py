@@ -21,9 +21,27 @@ GOLDEN = Path(__file__).parent / "golden"
 
 def awkward_report() -> Report:
     rows = [
-        {"feature": "résumé ✓ 日本語", "note": 'says "hi" | pipes', "requests": 1_234_567, "cost_usd": Decimal("123456789.987654321"), "exact": True},
-        {"feature": "=HYPERLINK(\"http://x\")", "note": "+1 -1 @sum", "requests": 0, "cost_usd": Decimal("0.0000001"), "exact": False},
-        {"feature": "<script>alert(1)</script>", "note": "[bold]not markup[/bold]", "requests": 7, "cost_usd": Decimal("-0.5"), "exact": True},
+        {
+            "feature": "résumé ✓ 日本語",
+            "note": 'says "hi" | pipes',
+            "requests": 1_234_567,
+            "cost_usd": Decimal("123456789.987654321"),
+            "exact": True,
+        },
+        {
+            "feature": '=HYPERLINK("http://x")',
+            "note": "+1 -1 @sum",
+            "requests": 0,
+            "cost_usd": Decimal("0.0000001"),
+            "exact": False,
+        },
+        {
+            "feature": "<script>alert(1)</script>",
+            "note": "[bold]not markup[/bold]",
+            "requests": 7,
+            "cost_usd": Decimal("-0.5"),
+            "exact": True,
+        },
     ]
     columns = [
         Column("feature", "Feature"),
@@ -32,7 +50,11 @@ def awkward_report() -> Report:
         Column("cost_usd", "Cost", "usd"),
         Column("exact", "Count", "exact"),
     ]
-    footer = {"feature": "total", "requests": 1_234_574, "cost_usd": sum((r["cost_usd"] for r in rows), Decimal(0))}
+    footer = {
+        "feature": "total",
+        "requests": 1_234_574,
+        "cost_usd": sum((r["cost_usd"] for r in rows), Decimal(0)),
+    }
     return Report(
         command="golden",
         data={"rows": rows, "total_usd": footer["cost_usd"]},
@@ -72,7 +94,14 @@ def test_markdown_escapes_pipes_and_html():
 
 @pytest.mark.parametrize(
     ("value", "shown"),
-    [("0", "$0.00"), ("0.0065", "$0.0065"), ("1.382505", "$1.38"), ("11500", "$11,500.00"), ("0.00000001", "<$0.000001"), ("0.5", "$0.50")],
+    [
+        ("0", "$0.00"),
+        ("0.0065", "$0.0065"),
+        ("1.382505", "$1.38"),
+        ("11500", "$11,500.00"),
+        ("0.00000001", "<$0.000001"),
+        ("0.5", "$0.50"),
+    ],
 )
 def test_format_usd(value, shown):
     assert format_usd(Decimal(value)) == shown

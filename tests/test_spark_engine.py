@@ -196,3 +196,14 @@ def test_paths_spark_cannot_read_are_one_line(spark: Any, data: dict[str, Path])
     )
     assert line.startswith("costctl: error: s3a://no-bucket/requests: Spark cannot read it: ")
     assert "S3AFileSystem" in line or "s3a" in line
+
+
+def test_monthly_report_json_is_identical_on_both_engines(spark: Any, data: dict[str, Path]) -> None:
+    args = ["report", "--month", "2026-03", "-f", "json", "--generated-at", "2026-04-01T00:00:00Z"]
+    duck = invoke(*args, "--db", str(data["db"]))
+    lake = invoke(*args, "--engine", "spark", "--source", str(data["lake"]), "--spark-master", "local[2]")
+    assert duck.exit_code == 0, duck.stderr
+    assert lake.exit_code == 0, lake.stderr
+    duck_data, lake_data = json.loads(duck.stdout), json.loads(lake.stdout)
+    duck_data.pop("database", None), lake_data.pop("database", None)
+    assert lake_data == duck_data

@@ -7,13 +7,12 @@ data generation, evaluation, labour hours and amortised one-time costs.
 
 from __future__ import annotations
 
-from typing import Any
-
 import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from costctl.breakeven.prices import (
     MONTH_SECONDS,

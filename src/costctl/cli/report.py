@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from costctl.cli.common import OverlayOpt, PricingDirOpt, catalog, handle_errors, note, write_atomic
+from costctl.cli.engines import EngineOpt, SourceOpt, SparkConfOpt, SparkMasterOpt, open_engine
 from costctl.errors import InputError
 from costctl.report import Format
 
@@ -94,6 +95,10 @@ def report(
     ] = None,
     pricing: PricingDirOpt = None,
     pricing_overlay: OverlayOpt = None,
+    engine: EngineOpt = "duckdb",
+    source: SourceOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_conf: SparkConfOpt = None,
 ) -> None:
     """The monthly LLM cost report: one self-contained HTML file that opens anywhere, offline.
 
@@ -110,11 +115,11 @@ def report(
       costctl report --db costctl.duckdb --month 2026-10 --total-budget 5000 --shared-cost vectordb=1200
 
       costctl report --db costctl.duckdb --month 2026-10 -f markdown
+
+      costctl report --engine spark --source s3a://lake/llm-requests/ --month 2026-10 -o report.html
     """
     from costctl.cli.attribute import load_budgets_file, parse_named_usd, parse_usd
     from costctl.commands.report import MonthlyOptions, load_audit, monthly_report, parse_month
-    from costctl.logs.store import connect
-    from costctl.rollup.duckdb_engine import DuckDbEngine
 
     if not month:
         raise InputError("--month is required, e.g. --month 2026-10")
@@ -137,11 +142,8 @@ def report(
         generated_at=generated_at(generated),
     )
     cat = catalog(pricing, pricing_overlay)
-    con = connect(db, write=False)
-    try:
-        result = monthly_report(cat, DuckDbEngine(con), opts)
-    finally:
-        con.close()
+    with open_engine(engine, db, source, spark_master, spark_conf) as rollup_engine:
+        result = monthly_report(cat, rollup_engine, opts)
     text = _render(result, fmt)
     # write first: a failed write is then the only line on stderr
     if output is not None:

@@ -439,7 +439,8 @@ def _estimate_vs_actual(workload: Path, daily: RollupResult, catalog: Catalog) -
         return None, "estimate vs actual skipped: no requests in the logs"
     month = max(months)
     by_feature = [
-        {"name": name, "requests": t.requests, "cost_usd": t.cost_usd} for name, t in sorted(months[month].items())
+        {"name": name, "requests": t.requests, "cost_usd": t.cost_usd}
+        for name, t in sorted(months[month].items())
     ]
     eva, note = estimate_vs_actual(catalog, workload, month, by_feature)
     if eva is not None:

@@ -445,7 +445,14 @@ def load_file(
             con.execute(
                 "INSERT INTO rejects SELECT ?, NULL, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM rejects "
                 "WHERE source_file = ? AND source_line IS NULL AND reason = ?)",
-                [source_file, f"not a request: {reason}", f"{n} records", ingest_id, source_file, f"not a request: {reason}"],
+                [
+                    source_file,
+                    f"not a request: {reason}",
+                    f"{n} records",
+                    ingest_id,
+                    source_file,
+                    f"not a request: {reason}",
+                ],
             )
     if adapter_rejects:
         con.executemany(

@@ -26,7 +26,11 @@ def to_jsonable(value: Any, key: str = "") -> Any:
     if isinstance(value, Decimal):
         if ("_usd" in key or key.startswith("usd")) and value.is_finite():
             return money_text(value)
-        return f"{value.normalize():f}" if value.is_finite() and value == value.to_integral_value() else f"{value:f}"
+        return (
+            f"{value.normalize():f}"
+            if value.is_finite() and value == value.to_integral_value()
+            else f"{value:f}"
+        )
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, Enum):

@@ -37,7 +37,11 @@ def _clean(text: str) -> str:
 def table_text(table: Table) -> str:
     headers = [_clean(c.header) for c in table.columns]
     body = [[_clean(format_cell(row.get(c.key), c.kind)) for c in table.columns] for row in table.rows]
-    footer = [_clean(format_cell(table.footer.get(c.key), c.kind)) for c in table.columns] if table.footer else None
+    footer = (
+        [_clean(format_cell(table.footer.get(c.key), c.kind)) for c in table.columns]
+        if table.footer
+        else None
+    )
     widths = [display_width(h) for h in headers]
     for line in body + ([footer] if footer else []):
         widths = [max(w, display_width(cell)) for w, cell in zip(widths, line, strict=True)]
@@ -47,7 +51,9 @@ def table_text(table: Table) -> str:
         return left + mid.join(fill * (w + 2) for w in widths) + end
 
     def row(cells: list[str]) -> str:
-        return "│" + "│".join(f" {_pad(c, w, r)} " for c, w, r in zip(cells, widths, right, strict=True)) + "│"
+        return (
+            "│" + "│".join(f" {_pad(c, w, r)} " for c, w, r in zip(cells, widths, right, strict=True)) + "│"
+        )
 
     lines = []
     if table.title:

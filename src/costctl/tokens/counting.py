@@ -148,7 +148,7 @@ def _encoding_with_cached_ranks(name: str) -> Any:
     if constructor is None or not isinstance(ranks, dict):
         return tiktoken.get_encoding(name)
     original = public.load_tiktoken_bpe
-    public.load_tiktoken_bpe = lambda *args, **kwargs: ranks  # type: ignore[assignment]
+    public.load_tiktoken_bpe = lambda *args, **kwargs: ranks
     try:
         params = constructor()
     finally:

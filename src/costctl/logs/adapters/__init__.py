@@ -96,7 +96,8 @@ def detect_format(path: Path) -> str:
     if seen == 0:
         raise InputError("file is empty or holds no JSON records; expected a log file", where=str(path))
     raise InputError(
-        f"no known log format; expected one of {', '.join(FORMATS)}, or name one with --input-format", where=str(path)
+        f"no known log format; expected one of {', '.join(FORMATS)}, or name one with --input-format",
+        where=str(path),
     )
 
 
