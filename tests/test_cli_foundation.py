@@ -193,3 +193,22 @@ def test_encoding_from_cached_ranks_is_identical_to_tiktoken(tmp_path, monkeypat
         assert second.encode(text, disallowed_special=()) == reference.encode(text, disallowed_special=())
         assert second.n_vocab == reference.n_vocab
     assert len(list(tmp_path.glob("bpe-*.pickle"))) == 2
+
+
+def test_output_file_gets_the_usual_mode_and_no_temporary_is_left(tmp_path):
+    import os
+    import stat
+
+    out = tmp_path / "est.json"
+    result = invoke("estimate", "-m", "gpt-4o", "--input-tokens", "10", "-f", "json", "-o", str(out))
+    assert result.exit_code == 0 and result.stdout == ""
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+    assert [p.name for p in tmp_path.iterdir()] == ["est.json"]
+
+
+def test_output_to_a_missing_directory_is_one_line_and_writes_nothing(tmp_path):
+    result = invoke("estimate", "-m", "gpt-4o", "--input-tokens", "10", "-o", str(tmp_path / "nope" / "x.txt"))
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+    assert not (tmp_path / "nope").exists()
