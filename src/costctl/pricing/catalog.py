@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from costctl import __version__
+from costctl import models as models_module
 from costctl.errors import PricingError, UnknownModelError
 from costctl.models import ModelPrice
+from costctl.pricing import loader as loader_module
 from costctl.pricing.loader import default_overlays, default_pricing_dir, load_models, table_files
 
 # Snapshot suffixes that name the same priced model: -2024-07-18, -20250514, @20240620, -v1:0 (Bedrock).
@@ -88,7 +90,9 @@ def _cache_file(files: list[Path]) -> Path | None:
     if not os.environ.get("COSTCTL_CACHE_DIR"):
         root = root / "costctl"
     digest = hashlib.sha256(f"{__version__}|{sys.version_info[:2]}".encode())
-    for path in files:
+    # the code that defines what is pickled is part of the key: a changed dataclass never meets an old pickle
+    code = [Path(models_module.__file__ or ""), Path(loader_module.__file__ or "")]
+    for path in [*code, *files]:
         stat = path.stat()
         digest.update(f"|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
     return root / f"catalog-{digest.hexdigest()[:32]}.pickle"
