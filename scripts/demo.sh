@@ -29,7 +29,7 @@ $BIN/costctl attribute ingest sample_logs/vendor/openai_batch_output.jsonl \
   --batch-input sample_logs/vendor/openai_batch_input.jsonl --db "$OUT/demo.duckdb"
 
 step "Roll up October by feature and model (priced with the one formula)"
-$BIN/costctl attribute report --db "$OUT/demo.duckdb" --by feature,model --since 2026-10-01 --until 2026-11-01 --top 8 \
+$BIN/costctl attribute report --db "$OUT/demo.duckdb" --by feature,model --since 2026-10-01 --until 2026-10-31 --top 8 \
   --workload sample_logs/workload.yaml
 
 AUDIT=()

@@ -419,3 +419,39 @@ def test_budgets_yaml_file_and_bad_budgets_file(tmp_path: Path) -> None:
     budgets.write_text("budgets:\n  chat: lots\n")
     bad = invoke("attribute", "report", "--db", str(db), "--budgets", str(budgets))
     assert bad.exit_code == 2 and bad.stderr.count("costctl: error:") == 1
+
+
+def test_unpriced_days_are_one_line_per_model_and_cause() -> None:
+    import datetime as _dt
+
+    from costctl.commands.attribute import PricedGroup, RollupResult
+    from costctl.rollup.spec import RollupSpec
+
+    groups = []
+    for day in (1, 2, 3):
+        row = _group_row_for_test(_dt.date(2026, 2, day))
+        groups.append(
+            PricedGroup(row, "gpt-5.4", "openai", None, f"model 'gpt-5.4' has no price on 2026-02-0{day}")
+        )
+    result = RollupResult(spec=RollupSpec(dimensions=()), groups=groups)
+    assert len(result.unpriced) == 1 and result.unpriced[0]["requests"] == 3
+
+
+def _group_row_for_test(day: Any) -> Any:
+    from costctl.rollup.spec import GroupRow
+
+    return GroupRow(
+        raw_model="gpt-5.4",
+        day=day,
+        is_batch=False,
+        gateway_cache_hit=False,
+        tier_crossed=False,
+        dims={},
+        requests=1,
+        input_tokens=10,
+        cached_input_tokens=0,
+        cache_write_5m_tokens=0,
+        cache_write_1h_tokens=0,
+        output_tokens=5,
+        reasoning_tokens=0,
+    )

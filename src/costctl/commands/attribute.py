@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -165,6 +166,9 @@ class Totals:
         }
 
 
+_DAY_IN_REASON = re.compile(r"no price on \d{4}-\d{2}-\d{2}")
+
+
 @dataclass
 class RollupResult:
     spec: RollupSpec
@@ -178,7 +182,9 @@ class RollupResult:
         acc: dict[tuple[str, str], Totals] = defaultdict(Totals)
         for p in self.groups:
             if p.cost is None:
-                acc[(p.group.raw_model, p.unpriced_reason or "")].add(p)
+                # "no price on 2026-02-01", "...02-02", ...: one line per model and cause, not per day
+                reason = _DAY_IN_REASON.sub("no price on those days", p.unpriced_reason or "")
+                acc[(p.group.raw_model, reason)].add(p)
         return [
             {
                 "model": model,
