@@ -40,7 +40,7 @@ def test_attribute_report_compares_workload_with_actual(sample_db):
         "--since",
         "2026-10-01",
         "--until",
-        "2026-11-01",
+        "2026-10-31",
         "--workload",
         str(SAMPLES / "workload.yaml"),
         "-f",
