@@ -402,10 +402,8 @@ def estimate_vs_actual(
     catalog: Catalog, workload: Path, month: dt.date, by_feature: list[dict[str, Any]]
 ) -> tuple[dict[str, Any] | None, str | None]:
     """Each workload component (its name is the feature tag) projected for the month, beside the logs."""
-    try:
-        from costctl.commands.workload import load_workload, project_workload
-    except ImportError:
-        return None, "estimate vs actual skipped: workload projections are not in this build"
+    from costctl.commands.workload import load_workload, project_workload
+
     projection = project_workload(catalog, load_workload(workload), on=month, strict=False)
     actual = {r["name"]: r for r in by_feature}
     rows: list[dict[str, Any]] = []
