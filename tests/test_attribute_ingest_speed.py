@@ -53,3 +53,26 @@ def test_optimizer_setting_is_restored_after_a_failed_ingest(tmp_path: Path) -> 
         assert con.execute("SELECT count(*) FROM requests").fetchone()[0] == 0
     finally:
         con.close()
+
+
+def test_every_offset_form_is_honoured_not_dropped() -> None:
+    import datetime as _dt
+
+    import duckdb
+
+    from costctl.logs.ingest import _ts_expr
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    cases = {
+        "2026-10-01T10:00:00.123+02": _dt.datetime(2026, 10, 1, 8, 0, 0, 123000),
+        "2026-10-01T10:00:00+02:00": _dt.datetime(2026, 10, 1, 8, 0),
+        "2026-10-01T10:00:00.5-0800": _dt.datetime(2026, 10, 1, 18, 0, 0, 500000),
+        "2026-10-01 10:00:00 Europe/Paris": _dt.datetime(2026, 10, 1, 8, 0),
+        "2026-10-01T10:00:00Z": _dt.datetime(2026, 10, 1, 10, 0),
+        "2026-10-01T10:00:00": _dt.datetime(2026, 10, 1, 10, 0),
+        "2026-10-01": _dt.datetime(2026, 10, 1),
+    }
+    for text, expected in cases.items():
+        got = con.execute(f"SELECT {_ts_expr('x')} FROM (SELECT ?::VARCHAR AS x)", [text]).fetchone()[0]  # noqa: S608 - our own expression, value bound
+        assert got == expected, text

@@ -209,6 +209,8 @@ def test_output_file_gets_the_usual_mode_and_no_temporary_is_left(tmp_path):
 
 
 def test_output_to_a_missing_directory_is_one_line_and_writes_nothing(tmp_path):
-    result = invoke("estimate", "-m", "gpt-4o", "--input-tokens", "10", "-o", str(tmp_path / "nope" / "x.txt"))
+    result = invoke(
+        "estimate", "-m", "gpt-4o", "--input-tokens", "10", "-o", str(tmp_path / "nope" / "x.txt")
+    )
     assert result.exit_code == 2 and "does not exist" in result.stderr
     assert not (tmp_path / "nope").exists()

@@ -100,7 +100,13 @@ def _ts_expr(raw: str) -> str:
     than the time-zone-aware cast); anything ending like `+02:00`/`-0800` goes through TIMESTAMPTZ."""
     num = f"TRY_CAST({raw} AS DOUBLE)"
     scale = f"CASE WHEN abs({num}) < 1e11 THEN 1e6 WHEN abs({num}) < 1e14 THEN 1e3 WHEN abs({num}) < 1e17 THEN 1 ELSE 1e-3 END"
-    offset_like = f"(substr({raw}, -6, 1) IN ('+', '-') OR substr({raw}, -5, 1) IN ('+', '-'))"
+    # ±HH:MM, ±HHMM, ±HH, or a zone name (`... Europe/Paris`, `... UTC`): the plain cast would drop them
+    # silently, so those go through TIMESTAMPTZ; naive and `Z` stay on the fast plain cast
+    offset_like = (
+        f"(substr({raw}, -6, 1) IN ('+', '-') OR substr({raw}, -5, 1) IN ('+', '-') "
+        f"OR substr({raw}, -3, 1) IN ('+', '-') "
+        f"OR (lower(right({raw}, 1)) BETWEEN 'a' AND 'y'))"
+    )
     iso = (
         f"CASE WHEN {offset_like} THEN CAST(TRY_CAST({raw} AS TIMESTAMPTZ) AS TIMESTAMP) "
         f"ELSE TRY_CAST({raw} AS TIMESTAMP) END"
