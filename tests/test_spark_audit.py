@@ -87,22 +87,12 @@ def test_spark_audit_equals_duckdb(spark: Any, data: dict[str, Path]) -> None:
     assert duck["counts"]["storm_requests"] == 6 and duck["counts"]["duplicates"] > 0
     assert any(o["truncated"] for o in duck["output_length"])
     assert len(duck["system_prompt_variants"]) == 4
-    for source in (data["lake"], data["jsonl"]):
+    # Parquet only: each Spark audit runs ~15 jobs; JSONL reading is covered by tests/test_spark_engine.py
+    for source in (data["lake"],):
         got = _audit("--engine", "spark", "--source", str(source))
         for key in duck:  # section by section, so a failure names the part that differs
             assert got[key] == duck[key], key
         assert got == duck
-
-
-def test_spark_audit_subprocess(spark: Any, data: dict[str, Path]) -> None:
-    duck = _audit("--db", str(data["db"]))
-    result = run_costctl(
-        "audit", "logs", "--format", "json", "--engine", "spark", "--source", str(data["lake"])
-    )
-    assert result.exit_code in (0, 3), result.stderr
-    payload = json.loads(result.stdout)
-    assert payload.pop("database") == str(data["lake"])
-    assert payload == duck
 
 
 @pytest.mark.parametrize(
