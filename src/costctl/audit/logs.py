@@ -1,4 +1,4 @@
-"""Log audit over the DuckDB store (table `requests`, columns of costctl.logs.schema.CANONICAL_COLUMNS).
+"""Log audit over the DuckDB store or a Spark DataFrame (table `requests`, canonical columns).
 
 Aggregation happens in SQL; every dollar comes from `price_tier_group` on the grouped sums (grouped by model,
 day, batch and long-context tier crossed, so aggregating first is exact). Log model names are resolved with
@@ -9,7 +9,10 @@ traffic), §3 and §2 B4 (prompt caching). Billed waste (duplicates, truncation 
 truncations, test traffic) is kept apart from capacity waste (429 loops, max_tokens headroom), which costs
 rate-limit room, not dollars (§4).
 
-duckdb is imported inside functions only (the CLI imports this module lazily anyway).
+The same queries run on Spark through `SparkSql` (a small DB-API-like face on a session): where the two
+dialects differ (seconds between timestamps, integer division, regex match, exact percentiles, range windows,
+temp tables) the SQL takes a per-dialect fragment, so both engines compute the same rows and sums and the
+pricing below is shared. duckdb and pyspark are imported inside functions only.
 """
 
 from __future__ import annotations
@@ -113,10 +116,6 @@ def prepare(con: Any, catalog: Catalog) -> dict[str, Any]:
         r[0] for r in con.execute("SELECT DISTINCT model FROM requests WHERE model IS NOT NULL").fetchall()
     ]
     resolved = {name: catalog.find(name) for name in names}
-    con.execute(
-        "CREATE TEMP TABLE audit_models (model VARCHAR, threshold BIGINT, min_cacheable BIGINT, "
-        "cache_step BIGINT, write_priced BOOLEAN)"
-    )
     rows = []
     for name, model in resolved.items():
         if model is None:
@@ -131,20 +130,44 @@ def prepare(con: Any, catalog: Catalog) -> dict[str, Any]:
                 period.standard.cache_write_5m is not None,
             )
         )
+    params = [DUPLICATE_WINDOW_S, RETRY_WINDOW_S, CACHE_TTL_S, EMPTY_VISIBLE_TOKENS, TEST_SIGNAL]
+    if dialect(con) == "spark":
+        con.prepare_rows(rows, _ROWS_SQL.format(**_SPARK), params)
+        return resolved
+    con.execute(
+        "CREATE TEMP TABLE audit_models (model VARCHAR, threshold BIGINT, min_cacheable BIGINT, "
+        "cache_step BIGINT, write_priced BOOLEAN)"
+    )
     if rows:
         con.executemany("INSERT INTO audit_models VALUES (?, ?, ?, ?, ?)", rows)
-    con.execute(
-        _ROWS_SQL, [DUPLICATE_WINDOW_S, RETRY_WINDOW_S, CACHE_TTL_S, EMPTY_VISIBLE_TOKENS, TEST_SIGNAL]
-    )
+    con.execute("CREATE TEMP TABLE audit_rows AS " + _ROWS_SQL.format(**_DUCKDB), params)
     con.execute(_STORM_SQL, [STORM_WINDOW_S, STORM_WINDOW_S])
     con.execute("ALTER TABLE audit_rows ADD COLUMN storm BOOLEAN DEFAULT FALSE")
     con.execute(_STORM_MARK_SQL, [STORM_MIN])
     return resolved
 
 
+def dialect(con: Any) -> str:
+    return getattr(con, "dialect", "duckdb")
+
+
+# The fragments where DuckDB's SQL and Spark's differ (constants, never user text). Seconds between two
+# timestamps: DuckDB's epoch(interval) is exact to the microsecond, as unix_micros differences are.
+_DUCKDB = {"secs_a": "epoch(", "secs_b": " - ", "secs_c": ")", "idiv": "//", "regex": "regexp_matches"}
+_SPARK = {
+    "secs_a": "(unix_micros(",
+    "secs_b": ") - unix_micros(",
+    "secs_c": ")) / 1000000.0",
+    "idiv": "div",
+    "regex": "regexp_like",
+}
+# Exact linear-interpolation percentiles in both: DuckDB quantile_cont and Spark percentile (not
+# percentile_approx) both take the value at (n - 1) x p between the two nearest order statistics.
+_QUANTILE = {"duckdb": "quantile_cont", "spark": "percentile"}
+
+
 # One row per billed request (gateway cache hits are not billed by the provider) with every flag a check needs.
 _ROWS_SQL = """
-CREATE TEMP TABLE audit_rows AS
 WITH base AS (
     SELECT r.*,
         coalesce(r.input_tokens, 0) AS i_tok, coalesce(r.output_tokens, 0) AS o_tok,
@@ -155,11 +178,11 @@ WITH base AS (
         coalesce(r.input_tokens, 0) > coalesce(m.threshold, 9223372036854775807) AS crossed,
         lower(coalesce(r.finish_reason, '')) = 'length' AS truncated,
         coalesce(r.status, 'ok') IN ('ok', '200', 'success') AS ok,
-        epoch(r.ts - lag(r.ts) OVER (PARTITION BY r.model, r.prompt_hash ORDER BY r.ts)) AS gap_prompt,
+        {secs_a}r.ts{secs_b}lag(r.ts) OVER (PARTITION BY r.model, r.prompt_hash ORDER BY r.ts){secs_c} AS gap_prompt,
         coalesce(lag(lower(coalesce(r.finish_reason, '')) = 'length')
             OVER (PARTITION BY r.model, r.prompt_hash ORDER BY r.ts), FALSE) AS prev_truncated,
-        epoch(lead(r.ts) OVER (PARTITION BY r.model, r.prompt_hash ORDER BY r.ts) - r.ts) AS next_prompt,
-        epoch(r.ts - lag(r.ts) OVER (PARTITION BY r.model, r.system_prompt_hash ORDER BY r.ts)) AS gap_system,
+        {secs_a}lead(r.ts) OVER (PARTITION BY r.model, r.prompt_hash ORDER BY r.ts){secs_b}r.ts{secs_c} AS next_prompt,
+        {secs_a}r.ts{secs_b}lag(r.ts) OVER (PARTITION BY r.model, r.system_prompt_hash ORDER BY r.ts){secs_c} AS gap_system,
         min(coalesce(r.input_tokens, 0)) OVER (PARTITION BY r.model, r.system_prompt_hash) AS group_min_input,
         count(*) OVER (PARTITION BY r.model, r.prompt_hash) AS prompt_repeats
     FROM requests r LEFT JOIN audit_models m ON m.model = r.model
@@ -175,13 +198,13 @@ WITH base AS (
             AS cache_eligible,
         gap_system IS NOT NULL AND gap_system <= ? AS cache_warm,
         truncated AND r_tok > 0 AND o_tok - r_tok <= ? AS empty_truncation,
-        regexp_matches(lower(concat_ws(' ', environment, user_id, feature, tags)), ?) AND prompt_repeats >= 2
+        {regex}(lower(concat_ws(' ', environment, user_id, feature, tags)), ?) AND prompt_repeats >= 2
             AS test_like
     FROM base
 ), sim AS (
     SELECT *,
         CASE WHEN cache_eligible
-             THEN min_cacheable + (group_min_input - min_cacheable) // cache_step * cache_step ELSE 0 END
+             THEN min_cacheable + (group_min_input - min_cacheable) {idiv} cache_step * cache_step ELSE 0 END
             AS prefix_cacheable
     FROM flagged
 )
@@ -222,7 +245,9 @@ def priced(
         f"SELECT {_KEYS[key]} AS k, model, day, batch, crossed, count(*), "  # noqa: S608 (constant fragments)
         f"sum(coalesce({i}, 0)), sum(coalesce({c}, 0)), sum(coalesce({w5}, 0)), sum(coalesce({w1}, 0)), "
         "sum(o_tok), sum(r_tok) "
-        f"FROM audit_rows WHERE {_FILTERS[filter_name]} GROUP BY ALL"
+        f"FROM audit_rows WHERE {_FILTERS[filter_name]} GROUP BY ALL "
+        # a fixed order (NULLS LAST in both dialects), so findings with equal amounts list alike on every engine
+        "ORDER BY 1 NULLS LAST, 2 NULLS LAST, 3 NULLS LAST, 4 NULLS LAST, 5 NULLS LAST"
     )
     out: dict[str, Priced] = {}
     for k, name, day, batch, crossed, n, inp, cached, w5s, w1s, out_tok, reas in con.execute(sql).fetchall():
@@ -258,7 +283,12 @@ def priced(
 
 
 def observed_days(con: Any) -> tuple[int, dt.datetime | None, dt.datetime | None]:
-    first, last = con.execute("SELECT min(ts), max(ts) FROM requests").fetchone()
+    if dialect(con) == "spark":
+        # microseconds since the epoch, as naive UTC datetimes like DuckDB's TIMESTAMP (not the JVM's zone)
+        row = con.execute("SELECT unix_micros(min(ts)), unix_micros(max(ts)) FROM requests").fetchone()
+        first, last = (None if v is None else _EPOCH + dt.timedelta(microseconds=int(v)) for v in row)
+    else:
+        first, last = con.execute("SELECT min(ts), max(ts) FROM requests").fetchone()
     if first is None:
         return 1, None, None
     seconds = (last - first).total_seconds()
@@ -266,6 +296,7 @@ def observed_days(con: Any) -> tuple[int, dt.datetime | None, dt.datetime | None
 
 
 def output_stats(con: Any) -> list[dict[str, Any]]:
+    q = _QUANTILE[dialect(con)]
     rows = con.execute(
         """
         SELECT coalesce(feature, '(none)'), coalesce(model, '(none)'), count(*),
@@ -277,7 +308,7 @@ def output_stats(con: Any) -> list[dict[str, Any]]:
             quantile_cont(o_tok - r_tok, 0.99) FILTER (WHERE NOT truncated)
         FROM audit_rows WHERE ok OR truncated
         GROUP BY 1, 2 ORDER BY 1, 2
-        """
+        """.replace("quantile_cont", q)
     ).fetchall()
     stats = []
     for r in rows:
@@ -287,7 +318,7 @@ def output_stats(con: Any) -> list[dict[str, Any]]:
         if p99_nt is not None:
             floor = (r[14] or 0) + (r[15] or 0)  # never below reasoning p99 + visible p99 (§2 C3)
             cap = round_up_nice(
-                max(Decimal(str(p99_nt)) * CAP_MARGIN, Decimal(max_nt or 0), Decimal(str(floor)))
+                max(Decimal(str(_settled(p99_nt))) * CAP_MARGIN, Decimal(max_nt or 0), Decimal(str(floor)))
             )
         stats.append(
             {
@@ -310,8 +341,17 @@ def output_stats(con: Any) -> list[dict[str, Any]]:
     return stats
 
 
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
 def _num(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(str(round(float(value), 1)))
+    return None if value is None else Decimal(str(round(_settled(value), 1)))
+
+
+def _settled(value: Any) -> float:
+    """A percentile with the last bits of float noise removed: DuckDB and Spark interpolate in a different
+    order (results differ by ~1e-12), so rounding x.x5 or taking a ceiling must start from the same float."""
+    return round(float(value), 6)
 
 
 def round_up_nice(value: Decimal) -> int:
@@ -343,3 +383,92 @@ def counts(con: Any) -> dict[str, int]:
         "gateway_cache_hits",
     )
     return {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
+
+
+# ------------------------------------------------------------------------------------------------ Spark
+
+_SPARK_STORM_SQL = """
+SELECT b.*, s.ts IS NOT NULL AS storm
+FROM audit_rows_pre b LEFT JOIN (
+    SELECT DISTINCT ts, model, request_id FROM (
+        SELECT request_id, ts, model,
+            count(*) OVER (
+                PARTITION BY coalesce(user_id, prompt_hash, model) ORDER BY unix_micros(ts)
+                RANGE BETWEEN {window}L PRECEDING AND {window}L FOLLOWING
+            ) AS burst
+        FROM audit_rows_pre WHERE status IN ('429', '529', '503')
+    ) WHERE burst >= ?
+) s ON s.ts = b.ts AND s.model <=> b.model AND s.request_id <=> b.request_id
+"""
+_SPARK_VIEWS = ("requests", "audit_models", "audit_rows_pre", "audit_rows")
+
+
+class SparkSql:
+    """The slice of a DuckDB connection the audit uses (execute / fetchone / fetchall / close), on a Spark
+    session whose `requests` view is the canonical DataFrame. `audit_rows` is cached: every check reads it.
+    Views are session-scoped temp views, dropped on close (a spark-submit session outlives the audit)."""
+
+    dialect = "spark"
+
+    def __init__(self, spark: Any, frame: Any, *, source: str = "<dataframe>") -> None:
+        self.spark = spark
+        self.source = source
+        self._rows: list[tuple[Any, ...]] = []
+        self._cached: list[Any] = []
+        frame.createOrReplaceTempView("requests")
+
+    def execute(self, sql: str, params: list[Any] | None = None) -> SparkSql:
+        frame = self.spark.sql(sql, args=list(params)) if params else self.spark.sql(sql)
+        self._rows = [tuple(r) for r in self._guard(frame.collect)]
+        return self
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self._rows
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self._rows[0] if self._rows else None
+
+    def prepare_rows(self, models: list[tuple[Any, ...]], rows_sql: str, params: list[Any]) -> None:
+        """audit_models from the catalog, then audit_rows (with the storm flag) as a cached view."""
+        from pyspark.sql.types import BooleanType, LongType, StringType, StructField, StructType
+
+        schema = StructType(
+            [
+                StructField("model", StringType()),
+                StructField("threshold", LongType()),
+                StructField("min_cacheable", LongType()),
+                StructField("cache_step", LongType()),
+                StructField("write_priced", BooleanType()),
+            ]
+        )
+        self.spark.createDataFrame(models, schema).createOrReplaceTempView("audit_models")
+        # read twice by the storm join below, but only while audit_rows is materialised once
+        self.spark.sql(rows_sql, args=params).createOrReplaceTempView("audit_rows_pre")
+        window = int(STORM_WINDOW_S) * 1_000_000
+        rows = self.spark.sql(_SPARK_STORM_SQL.format(window=window), args=[STORM_MIN])
+        self._cache(rows, "audit_rows")
+
+    def _cache(self, frame: Any, name: str) -> None:
+        frame = frame.cache()
+        self._cached.append(frame)
+        frame.createOrReplaceTempView(name)
+
+    def _guard(self, action: Any) -> Any:
+        from py4j.protocol import Py4JJavaError
+        from pyspark.errors import PySparkException
+
+        from costctl.rollup.spark import _first_line
+
+        try:
+            return action()
+        except (PySparkException, Py4JJavaError) as exc:
+            # FAILFAST JSON, a cast that fails, a file that vanished: the data, not costctl
+            raise InputError(
+                f"Spark could not read the rows: {_first_line(exc)}", where=self.source
+            ) from None
+
+    def close(self) -> None:
+        for frame in self._cached:
+            frame.unpersist()
+        for name in _SPARK_VIEWS:
+            self.spark.catalog.dropTempView(name)

@@ -18,6 +18,14 @@ from costctl.cli.common import (
     note,
     write_atomic,
 )
+from costctl.cli.engines import (
+    EngineOpt,
+    SourceOpt,
+    SparkConfOpt,
+    SparkMasterOpt,
+    engine_name,
+    open_engine,
+)
 from costctl.errors import ExitCode, InputError
 from costctl.report import Format, Report
 
@@ -185,6 +193,10 @@ def logs(
     fail_over: FailOverOpt = None,
     pricing: PricingDirOpt = None,
     pricing_overlay: OverlayOpt = None,
+    engine: EngineOpt = "duckdb",
+    source: SourceOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_conf: SparkConfOpt = None,
 ) -> None:
     """Audit logged requests: prompt variants, output caps, truncation, reasoning, duplicates, retries, caching.
 
@@ -193,12 +205,29 @@ def logs(
       costctl audit logs --db costctl.duckdb
 
       costctl audit logs --db costctl.duckdb --format json --fail-over 250
+
+      costctl audit logs --engine spark --source s3a://lake/llm-requests/ --format json
     """
     from costctl.commands import audit as cmd
 
     limit = _usd(fail_over, "--fail-over")
     if days < 1:
         raise InputError(f"--days must be at least 1, got {days}")
+    if engine_name(engine) == "spark":
+        if files or db is not None:
+            what = "log FILES" if files else "--db"
+            raise InputError(
+                f"{what} with --engine spark, expected --source PATH only (Spark reads --source)"
+            )
+        cat = catalog(pricing, pricing_overlay)
+        with open_engine(engine, Path(), source, spark_master, spark_conf) as spark_engine:
+            report = cmd.audit_log_spark(cat, spark_engine, days=days)
+        _deliver(report, fmt, output)
+        _gate(cmd.billed_waste_usd(report), limit, incomplete=bool(report.data.get("unpriced_requests")))
+        return
+    if source is not None or spark_master is not None or spark_conf:
+        flag = "--source" if source is not None else "--spark-master" if spark_master else "--spark-conf"
+        raise InputError(f"{flag} applies to --engine spark, expected --engine spark (DuckDB reads --db)")
     cat = catalog(pricing, pricing_overlay)
     if files and db is not None:
         raise InputError("give --db PATH or log FILES, not both")

@@ -278,7 +278,22 @@ def audit_log_files(catalog: Catalog, files: Sequence[Path], *, days: int = 30) 
 def audit_log_db(catalog: Catalog, db: Path, *, days: int = 30) -> Report:
     from costctl.audit import logs as la
 
-    con = la.open_store(db)
+    return _audit_log(catalog, la.open_store(db), str(db), days)
+
+
+def audit_log_spark(catalog: Catalog, engine: Any, *, days: int = 30) -> Report:
+    """The same audit on a `costctl.rollup.spark.SparkEngine` (canonical rows from --source): the same
+    queries in Spark's dialect, the same pricing and findings on their small results."""
+    from costctl.audit import logs as la
+
+    return _audit_log(
+        catalog, la.SparkSql(engine.spark, engine.frame, source=engine.source), engine.source, days
+    )
+
+
+def _audit_log(catalog: Catalog, con: Any, where: str, days: int) -> Report:
+    from costctl.audit import logs as la
+
     try:
         resolved = la.prepare(con, catalog)
         span, first, last = la.observed_days(con)
@@ -309,7 +324,7 @@ def audit_log_db(catalog: Catalog, db: Path, *, days: int = 30) -> Report:
     }
     data: dict[str, Any] = {
         "kind": "logs",
-        "database": str(db),
+        "database": where,
         "totals": totals,
         "system_prompt_variants": variants,
         "output_length": outputs,
