@@ -289,7 +289,7 @@ def observed_days(con: Any) -> tuple[int, dt.datetime | None, dt.datetime | None
         first, last = (None if v is None else _EPOCH + dt.timedelta(microseconds=int(v)) for v in row)
     else:
         first, last = con.execute("SELECT min(ts), max(ts) FROM requests").fetchone()
-    if first is None:
+    if first is None or last is None:
         return 1, None, None
     seconds = (last - first).total_seconds()
     return max(1, math.ceil(seconds / 86400)), first, last
