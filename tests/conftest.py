@@ -72,3 +72,19 @@ def catalog() -> Any:
     from costctl.pricing.catalog import load_catalog
 
     return load_catalog()
+
+
+@pytest.fixture(scope="module")
+def spark() -> Any:
+    """A local[2] Spark session for one test module; skips without pyspark or a Java runtime."""
+    pytest.importorskip("pyspark", reason="the spark extra is not installed (pip install 'costctl[spark]')")
+    from costctl.errors import InputError
+    from costctl.rollup.spark import find_java, start_session
+
+    try:
+        find_java()
+    except InputError as exc:
+        pytest.skip(f"no Java runtime: {exc.message}")
+    handle = start_session("local[2]")
+    yield handle.session
+    handle.stop()

@@ -15,8 +15,6 @@ import pytest
 from conftest import invoke, run_costctl
 from spark_data import export_jsonl, generate_store
 
-from costctl.errors import InputError
-
 pytest.importorskip("pyspark", reason="the spark extra is not installed (pip install 'costctl[spark]')")
 
 ROWS = 2000
@@ -35,25 +33,6 @@ AUDIT_SQL = (
     "AS ts, 'storm-' || source_line AS request_id, '429' AS status, 'storm-user' AS user_id, "
     "source_line + 200000 AS source_line) FROM requests WHERE source_line BETWEEN 1 AND 6",
 )
-
-
-def _java_or_skip() -> None:
-    from costctl.rollup.spark import find_java
-
-    try:
-        find_java()
-    except InputError as exc:
-        pytest.skip(f"no Java runtime: {exc.message}")
-
-
-@pytest.fixture(scope="module")
-def spark() -> Any:
-    from costctl.rollup.spark import start_session
-
-    _java_or_skip()
-    handle = start_session("local[2]")
-    yield handle.session
-    handle.stop()
 
 
 @pytest.fixture(scope="module")

@@ -16,31 +16,10 @@ import pytest
 from conftest import invoke
 from spark_data import export_jsonl, generate_store
 
-from costctl.errors import InputError
-
 pytest.importorskip("pyspark", reason="the spark extra is not installed (pip install 'costctl[spark]')")
 
 ROWS = 3000
 CLAUDE_TIER_ENDS = dt.date(2026, 3, 13)  # claude-sonnet-4-6's long-context period ends
-
-
-def _java_or_skip() -> None:
-    from costctl.rollup.spark import find_java
-
-    try:
-        find_java()
-    except InputError as exc:
-        pytest.skip(f"no Java runtime: {exc.message}")
-
-
-@pytest.fixture(scope="module")
-def spark() -> Any:
-    from costctl.rollup.spark import start_session
-
-    _java_or_skip()
-    handle = start_session("local[2]")
-    yield handle.session
-    handle.stop()
 
 
 @pytest.fixture(scope="module")
