@@ -72,13 +72,11 @@ class IngestSummary:
         return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def vendor_reader() -> ReadLog | None:
-    """The adapters branch's `read_log`, when it is installed."""
-    try:
-        from costctl.logs.adapters import read_log  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return None
-    return read_log  # type: ignore[no-any-return,unused-ignore]
+def vendor_reader() -> ReadLog:
+    """The vendor-format reader (`costctl.logs.adapters.read_log`), imported only when an ingest runs."""
+    from costctl.logs.adapters import read_log
+
+    return read_log
 
 
 # ---------------------------------------------------------------- SQL pieces (identifiers are ours only)
