@@ -65,12 +65,16 @@ def generate(db: Path, requests: int) -> None:
 def main() -> None:
     requests = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000_000
     catalog = load_catalog()
-    opts = MonthlyOptions(month=dt.date(2026, 10, 1), total_budget_usd=None, generated_at="2026-11-01T00:00:00Z")
+    opts = MonthlyOptions(
+        month=dt.date(2026, 10, 1), total_budget_usd=None, generated_at="2026-11-01T00:00:00Z"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.duckdb"
         t0 = time.perf_counter()
         generate(db, requests)
-        print(f"generated {requests:,} requests in 2026-10 (+{requests // 5:,} in 2026-09) in {time.perf_counter() - t0:.1f}s")
+        print(
+            f"generated {requests:,} requests in 2026-10 (+{requests // 5:,} in 2026-09) in {time.perf_counter() - t0:.1f}s"
+        )
         con = connect(db, write=False)
         engine = DuckDbEngine(con)
         run_rollups(catalog, engine, opts.month)  # warm DuckDB's caches so both timings start alike

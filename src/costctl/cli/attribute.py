@@ -84,35 +84,50 @@ def _spec(
 
 
 class _Progress:
-    """A rich progress bar on stderr over the files' bytes, only for large inputs on a terminal."""
+    """A rich progress bar on stderr over the files' bytes, advancing within each file as DuckDB (or the vendor
+    reader) gets through it. Shown for large inputs on a terminal, or always with `--progress`."""
 
-    def __init__(self, paths: list[Path]) -> None:
+    def __init__(self, paths: list[Path], *, force: bool | None = None) -> None:
         self.sizes = [p.stat().st_size if p.is_file() else 0 for p in paths]
-        self.finished = 0
+        self.index = 0
         self.bar: Any = None
-        if sum(self.sizes) >= PROGRESS_MIN_BYTES and sys.stderr.isatty():
+        show = force if force is not None else sum(self.sizes) >= PROGRESS_MIN_BYTES and sys.stderr.isatty()
+        if show:
             from rich.console import Console
-            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TaskProgressColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
             self.bar = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
+                TaskProgressColumn(),
                 DownloadColumn(),
                 TimeElapsedColumn(),
-                console=Console(stderr=True),
+                console=Console(stderr=True, force_terminal=bool(force) or None),
                 transient=True,
             )
-            self.task = self.bar.add_task("ingest", total=sum(self.sizes))
+            self.task = self.bar.add_task("ingest", total=max(sum(self.sizes), 1))
             self.bar.start()
 
     def start(self, path: Path, index: int) -> None:
+        self.index = index
         if self.bar is not None:
             self.bar.update(self.task, description=f"reading {path.name}", completed=sum(self.sizes[:index]))
 
-    def done(self, stats: Any) -> None:
-        self.finished += 1
+    def within(self, fraction: float) -> None:
         if self.bar is not None:
-            self.bar.update(self.task, completed=sum(self.sizes[: self.finished]))
+            done = sum(self.sizes[: self.index]) + int(fraction * self.sizes[self.index])
+            self.bar.update(self.task, completed=done)
+
+    def done(self, stats: Any) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=sum(self.sizes[: self.index + 1]))
 
     def stop(self) -> None:
         if self.bar is not None:
@@ -150,6 +165,13 @@ def ingest(
     ] = None,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress",
+            help="Progress bar on stderr (default: for inputs over 20 MB when stderr is a terminal).",
+        ),
+    ] = None,
 ) -> None:
     """Load log files into the attribute database; every row is loaded, rejected (with a reason) or a duplicate.
 
@@ -170,7 +192,7 @@ def ingest(
     from costctl.logs.store import connect
 
     column_map = build_mapping(map_, mapping)
-    progress = _Progress(files)
+    bar = _Progress(files, force=progress)
     con = connect(db, write=True)
     try:
         summary = ingest_files(
@@ -181,11 +203,12 @@ def ingest(
             read_log=vendor_reader(),
             batch_input=batch_input,
             rules=rules,
-            on_file_start=progress.start,
-            on_file_done=progress.done,
+            on_file_start=bar.start,
+            on_file_done=bar.done,
+            on_progress=bar.within if bar.bar is not None else None,
         )
     finally:
-        progress.stop()
+        bar.stop()
         con.close()
     report = ingest_report(summary, str(db))
     if fmt is Format.TABLE and output is None:

@@ -2,9 +2,11 @@
 
 Two paths lead to the same validation SQL:
 - canonical/generic JSONL, CSV and Parquet are read by DuckDB itself (fast path, no Python per row);
-- vendor formats come from `costctl.logs.adapters.read_log` as Python rows, staged in bounded batches.
-Both land in a staging table of text columns; one SELECT types them and computes a reject reason per row, so
-the rules (negative tokens, cached > input, unknown timestamp formats, ...) live in one place.
+- vendor formats come from `costctl.logs.adapters.read_log` as Python rows, staged in bounded batches into a
+  temp table of text columns.
+One INSERT types every column and computes a reject reason per row, so the rules (negative tokens, cached >
+input, unknown timestamp formats, ...) live in one place; see `load_file` for how rejects and duplicates leave
+the table again before the transaction commits.
 
 Dedupe: on `request_id`, or on (source_file, source_line) when there is none; re-ingesting adds nothing.
 One ingest = one transaction: an error, Ctrl-C or a crash leaves the database as it was.
@@ -94,21 +96,12 @@ def _lit(text: str) -> str:
 def _ts_expr(raw: str) -> str:
     """ISO with or without offset (naive = UTC), or epoch seconds/ms/us/ns by magnitude (log-formats.md §9.6).
 
-    A text without an offset-like suffix takes the plain TIMESTAMP cast (with `Z` or naive it is UTC; 2x faster
-    than the time-zone-aware cast); anything ending like `+02:00`/`-0800` goes through TIMESTAMPTZ."""
+    The time-zone-aware cast reads `Z`, `+02:00`, `-0800`, `-08` and zone names (`... Europe/Paris`) and takes a
+    naive text as UTC (the store's session time zone); `epoch_us` + `make_timestamp` turn the instant into a
+    UTC TIMESTAMP without a time-zone lookup (3x cheaper than casting TIMESTAMPTZ to TIMESTAMP)."""
     num = f"TRY_CAST({raw} AS DOUBLE)"
     scale = f"CASE WHEN abs({num}) < 1e11 THEN 1e6 WHEN abs({num}) < 1e14 THEN 1e3 WHEN abs({num}) < 1e17 THEN 1 ELSE 1e-3 END"
-    # ±HH:MM, ±HHMM, ±HH, or a zone name (`... Europe/Paris`, `... UTC`): the plain cast would drop them
-    # silently, so those go through TIMESTAMPTZ; naive and `Z` stay on the fast plain cast
-    offset_like = (
-        f"(substr({raw}, -6, 1) IN ('+', '-') OR substr({raw}, -5, 1) IN ('+', '-') "
-        f"OR substr({raw}, -3, 1) IN ('+', '-') "
-        f"OR (lower(right({raw}, 1)) BETWEEN 'a' AND 'y'))"
-    )
-    iso = (
-        f"CASE WHEN {offset_like} THEN CAST(TRY_CAST({raw} AS TIMESTAMPTZ) AS TIMESTAMP) "
-        f"ELSE TRY_CAST({raw} AS TIMESTAMP) END"
-    )
+    iso = f"make_timestamp(epoch_us(TRY_CAST({raw} AS TIMESTAMPTZ)))"
     return f"COALESCE({iso}, CASE WHEN {num} IS NOT NULL THEN make_timestamp(CAST({num} * {scale} AS BIGINT)) END)"
 
 
@@ -295,8 +288,16 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def stage_rows(con: Any, rows: Iterator[tuple[int, dict[str, Any] | Reject]]) -> list[tuple[int, str]]:
-    """Stage adapter rows into temp table `raw_rows` in bounded batches; return the adapter's rejects."""
+def stage_rows(
+    con: Any,
+    rows: Iterator[tuple[int, dict[str, Any] | Reject]],
+    *,
+    on_progress: Callable[[float], None] | None = None,
+    path: Path | None = None,
+) -> list[tuple[int, str]]:
+    """Stage adapter rows into temp table `raw_rows` in bounded batches; return the adapter's rejects.
+
+    With `on_progress`, each batch reports the share of the file's lines read so far."""
     import pandas as pd
 
     con.execute(
@@ -306,6 +307,7 @@ def stage_rows(con: Any, rows: Iterator[tuple[int, dict[str, Any] | Reject]]) ->
     )
     rejects: list[tuple[int, str]] = []
     batch: list[list[Any]] = []
+    total_lines = count_lines(path) if on_progress is not None and path is not None else 0
 
     def flush() -> None:
         if batch:
@@ -314,6 +316,8 @@ def stage_rows(con: Any, rows: Iterator[tuple[int, dict[str, Any] | Reject]]) ->
             con.register("costctl_batch", frame)
             con.execute("INSERT INTO raw_rows SELECT * FROM costctl_batch")
             con.unregister("costctl_batch")
+            if on_progress is not None and total_lines:
+                on_progress(min(int(batch[-1][0]) / total_lines, 1.0))
             batch.clear()
 
     for line, item in rows:
@@ -325,6 +329,18 @@ def stage_rows(con: Any, rows: Iterator[tuple[int, dict[str, Any] | Reject]]) ->
             flush()
     flush()
     return rejects
+
+
+def count_lines(path: Path) -> int:
+    """Newlines in a (possibly gzipped) file, read in 1 MiB blocks: the denominator of a progress bar."""
+    import gzip
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    count = 0
+    with opener(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            count += block.count(b"\n")
+    return count
 
 
 # ---------------------------------------------------------------- one file
@@ -397,6 +413,14 @@ def _snippets(path: Path, lines: list[int], *, physical: bool) -> dict[int, str]
 _INSERT_COLS = ", ".join(c for c, _, _ in CANONICAL_COLUMNS)
 
 
+# Markers written into `source_format` of rows that are not kept: a reject reason or a duplicate. They exist only
+# inside the ingest transaction (deleted before COMMIT); real formats never start with "!".
+_MARK = "!"
+_DUP = "!!duplicate"
+_NEW_ROWS = "rowid >= ?"  # the rows this file added: rowids of one insert are consecutive, in file order
+_Progress = Callable[[float], None]
+
+
 def load_file(
     con: Any,
     plan: FilePlan,
@@ -406,8 +430,17 @@ def load_file(
     read_log: ReadLog | None,
     batch_input: Path | None = None,
     rules: Path | None = None,
+    on_progress: _Progress | None = None,
 ) -> FileStats:
-    """Stage, validate, dedupe and insert one file (inside the caller's transaction)."""
+    """Read, validate, dedupe and insert one file (inside the caller's transaction).
+
+    One pass: every record goes into `requests` in file order, typed, its `source_format` set to the format or
+    to a marker (`!reason`, or a duplicate of a request already stored). Then, on the new rows only: line
+    numbers from the rowids (DuckDB has no row number for JSON/CSV scans, and a `row_number()` window would
+    serialise the read), rejects copied to `rejects`, later copies of a request id marked, and marked rows
+    deleted. Writing the table once is what keeps an ingest near a plain `CREATE TABLE AS read_json` (a typed
+    staging table cost a second full write, and spilled at 10M rows); the marked rows never leave the
+    transaction."""
     import duckdb
 
     source_file = str(plan.path.resolve())
@@ -423,35 +456,65 @@ def load_file(
             assert read_log is not None
             log = read_log(plan.path, None if fmt == "auto" else fmt, batch_input=batch_input, rules=rules)
             fmt = str(log.format)
-            adapter_rejects = stage_rows(con, iter(log.rows))
+            adapter_rejects = stage_rows(con, iter(log.rows), on_progress=on_progress, path=plan.path)
             skipped = dict(getattr(log, "skipped", {}) or {})
             source_sql, params, check_unparsed = "SELECT * FROM raw_rows", [], False
-        con.execute("SET preserve_insertion_order = true")
+        before = con.execute("SELECT max(rowid) FROM requests").fetchone()[0]
         staged = staging_sql(source_sql, check_unparsed=check_unparsed, absent=absent)
+        dup = "FALSE"
+        if (
+            before is not None
+        ):  # a request id already stored (committed, or from an earlier file of this ingest)
+            dup = "s.request_id IN (SELECT request_id FROM requests WHERE request_id IS NOT NULL)"
+        select_cols = ", ".join(
+            f"CASE WHEN s.reason IS NOT NULL THEN '{_MARK}' || s.reason WHEN {dup} THEN '{_DUP}' ELSE ? END"
+            if c == "source_format"
+            else "?"
+            if c == "source_file"
+            else "coalesce(s.line, 0)"  # native: set from the rowid below (a constant updates cheaper than NULL)
+            if c == "source_line"
+            else f"s.{c}"
+            for c, _, _ in CANONICAL_COLUMNS
+        )
+        con.execute("SET preserve_insertion_order = true")  # rowids follow the file: they give the line
         # DuckDB's common-subexpression pass hoists the epoch fallback of the timestamp parse (and other
         # repeated pieces inside CASE branches) out of the CASE, so they run on every row; without it the
-        # staging query is ~30 % faster (measured with bench/bench_attribute.py).
+        # query is ~30 % faster (measured with bench/bench_attribute.py).
         con.execute("SET disabled_optimizers = 'common_subexpressions'")
         try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE stage_rows AS {staged}", params)
+            inserted = _run(
+                con,
+                f"INSERT INTO requests ({_INSERT_COLS}) SELECT {select_cols} "  # noqa: S608 (identifiers are ours, values bound)
+                f"FROM (SELECT *{absent_columns_sql(absent)} FROM ({staged})) s",
+                [fmt, source_file, *params],
+                on_progress if plan.native else None,
+            )
         finally:
             _reset_optimizers(con)
-        # rowids inside a transaction start at an internal base; subtract the first one
-        first = con.execute("SELECT min(rowid) FROM stage_rows").fetchone()[0] or 0
-        offset = int(LINE_OFFSET.get(plan.format, 1)) - int(first)
-        con.execute(
-            "CREATE OR REPLACE TEMP VIEW stage AS SELECT * REPLACE (coalesce(line, rowid + "  # noqa: S608 (identifiers are ours, values bound)
-            f"{offset}) AS line){absent_columns_sql(absent)} FROM stage_rows"
-        )
     except duckdb.Error as exc:
+        if _interrupted(exc):
+            raise
         raise InputError(f"cannot read as {fmt} ({str(exc).splitlines()[0]})", where=str(plan.path)) from None
 
     stats = FileStats(file=str(plan.path), format=fmt)
-    stats.read = int(con.execute("SELECT count(*) FROM stage").fetchone()[0]) + len(adapter_rejects)
-    for reason, n in con.execute(
-        "SELECT reason, count(*) FROM stage WHERE reason IS NOT NULL GROUP BY 1"
-    ).fetchall():
-        stats.reasons[reason] = int(n)
+    first = _first_new_rowid(con, before)
+    if plan.native and inserted:
+        # rowid `first` is record 1 (CSV: line 2, after the header)
+        offset = int(LINE_OFFSET.get(plan.format, 1)) - first
+        con.execute(f"UPDATE requests SET source_line = rowid + ? WHERE {_NEW_ROWS}", [offset, first])  # noqa: S608 (constant SQL)
+    _mark_repeats(con, first, source_file, check_stored=before is not None)
+
+    marked = dict(
+        con.execute(
+            f"SELECT source_format, count(*) FROM requests WHERE {_NEW_ROWS} AND starts_with(source_format, ?)"  # noqa: S608 (constant SQL)
+            " GROUP BY 1",
+            [first, _MARK],
+        ).fetchall()
+    )
+    duplicates = int(marked.pop(_DUP, 0))
+    for reason, n in marked.items():
+        stats.reasons[reason[len(_MARK) :]] = int(n)
+    stats.read = inserted + len(adapter_rejects)
     for _, reason in adapter_rejects:
         stats.reasons[reason] = stats.reasons.get(reason, 0) + 1
     # Records an adapter read but did not turn into rows: repeats of a request (streamed copies, the same
@@ -466,10 +529,12 @@ def load_file(
 
     con.execute(
         # a re-ingest of the same file records its rejects once
-        """INSERT INTO rejects SELECT ?, line, reason, NULL, ? FROM stage s WHERE reason IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM rejects j WHERE j.source_file = ? AND j.source_line = s.line)""",
-        [source_file, ingest_id, source_file],
+        f"""INSERT INTO rejects SELECT ?, source_line, substr(source_format, ?), NULL, ? FROM requests s
+        WHERE {_NEW_ROWS} AND starts_with(source_format, ?) AND source_format <> ?
+        AND NOT EXISTS (SELECT 1 FROM rejects j WHERE j.source_file = ? AND j.source_line = s.source_line)""",  # noqa: S608 (constant SQL)
+        [source_file, len(_MARK) + 1, ingest_id, first, _MARK, _DUP, source_file],
     )
+    con.execute(f"DELETE FROM requests WHERE {_NEW_ROWS} AND starts_with(source_format, ?)", [first, _MARK])  # noqa: S608 (constant SQL)
     for reason, n in skipped.items():
         if not _is_repeat(reason):
             # adapters count these by reason, not by line: one rejects row per reason, line NULL
@@ -492,51 +557,72 @@ def load_file(
         )
     _fill_snippets(con, plan, source_file, ingest_id)
 
-    stats.loaded = _insert_new(con, fmt, source_file)
+    stats.loaded = inserted - duplicates - sum(marked.values())
     stats.duplicate = stats.read - stats.rejected - stats.loaded
     assert stats.duplicate >= skipped_duplicates, "ingest counts out of balance"
-    con.execute("DROP VIEW IF EXISTS stage")
-    con.execute("DROP TABLE IF EXISTS stage_rows")
     con.execute("DROP TABLE IF EXISTS raw_rows")
+    if on_progress is not None:
+        on_progress(1.0)
     return stats
 
 
-def _insert_new(con: Any, fmt: str, source_file: str) -> int:
-    """Insert staged valid rows that are not duplicates; return how many were inserted.
+def _first_new_rowid(con: Any, before: int | None) -> int:
+    """The rowid of the first row the last insert added (rowids inside a transaction start at an internal base)."""
+    if before is None:
+        row = con.execute("SELECT min(rowid) FROM requests").fetchone()
+    else:
+        row = con.execute("SELECT min(rowid) FROM requests WHERE rowid > ?", [before]).fetchone()
+    return int(row[0]) if row[0] is not None else 0
 
-    Two plain anti-joins (rows with a request id; rows keyed by file + line), each skipped when it cannot
-    match: an OR around a subquery would make DuckDB fall back to a slow per-row plan."""
-    select_cols = ", ".join(
-        "?" if c in ("source_format", "source_file") else "s.line" if c == "source_line" else f"s.{c}"
-        for c, _, _ in CANONICAL_COLUMNS
-    )
-    has_rows = bool(con.execute("SELECT EXISTS (SELECT 1 FROM requests)").fetchone()[0])
-    repeats = int(
+
+def _mark_repeats(con: Any, first: int, source_file: str, *, check_stored: bool) -> None:
+    """Mark as duplicates the new rows that repeat a request: a request id seen earlier in the same file (the
+    first occurrence wins), or, for rows without an id, the same file and line already stored."""
+    kept = f"{_NEW_ROWS} AND NOT starts_with(source_format, ?)"
+    # hash collisions can only over-report repeats, which costs the exact query below, never a wrong answer
+    possible = con.execute(
+        f"SELECT count(*) - count(DISTINCT hash(request_id)) FROM requests WHERE {kept} AND request_id IS NOT NULL",  # noqa: S608 (constant SQL)
+        [first, _MARK],
+    ).fetchone()[0]
+    if possible:
         con.execute(
-            "SELECT count(request_id) - count(DISTINCT request_id) FROM stage WHERE reason IS NULL"
-        ).fetchone()[0]
-    )
-    with_id = f"INSERT INTO requests ({_INSERT_COLS}) SELECT {select_cols} FROM stage s"  # noqa: S608 (identifiers are ours, values bound)
-    if has_rows:
-        with_id += " ANTI JOIN requests r ON r.request_id = s.request_id"
-    with_id += " WHERE s.reason IS NULL AND s.request_id IS NOT NULL"
-    if repeats:  # the first occurrence in the file wins
-        with_id += (
-            " AND s.line IN (SELECT min(line) FROM stage WHERE reason IS NULL AND request_id IS NOT NULL"
-            " GROUP BY request_id)"
+            f"""UPDATE requests SET source_format = ? WHERE rowid IN (SELECT rowid FROM (
+            SELECT rowid, row_number() OVER (PARTITION BY request_id ORDER BY rowid) AS k FROM requests
+            WHERE {kept} AND request_id IS NOT NULL) WHERE k > 1)""",  # noqa: S608 (constant SQL)
+            [_DUP, first, _MARK],
         )
-    inserted = int(con.execute(with_id, [fmt, source_file]).fetchone()[0])
-    without_id = f"INSERT INTO requests ({_INSERT_COLS}) SELECT {select_cols} FROM stage s"  # noqa: S608 (identifiers are ours, values bound)
-    params: list[Any] = [fmt, source_file]
-    if has_rows:
-        without_id += (
-            " ANTI JOIN (SELECT source_line FROM requests WHERE request_id IS NULL AND source_file = ?) r"
-            " ON r.source_line = s.line"
+    if check_stored:
+        con.execute(
+            f"""UPDATE requests SET source_format = ? WHERE {kept} AND request_id IS NULL AND source_line IN (
+            SELECT source_line FROM requests WHERE rowid < ? AND source_file = ? AND request_id IS NULL)""",  # noqa: S608 (constant SQL)
+            [_DUP, first, _MARK, first, source_file],
         )
-        params.append(source_file)
-    without_id += " WHERE s.reason IS NULL AND s.request_id IS NULL"
-    inserted += int(con.execute(without_id, params).fetchone()[0])
-    return inserted
+
+
+def _run(con: Any, sql: str, params: list[Any], on_progress: _Progress | None) -> int:
+    """Execute an INSERT and return its row count; report DuckDB's query progress meanwhile when asked."""
+    if on_progress is None:
+        return int(con.execute(sql, params).fetchone()[0])
+    import threading
+
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(0.25):
+            value = con.query_progress()
+            if value >= 0:
+                on_progress(min(float(value), 100.0) / 100.0)
+
+    con.execute("SET enable_progress_bar = true")  # DuckDB tracks progress only with it on; it prints nothing
+    con.execute("SET enable_progress_bar_print = false")
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    try:
+        return int(con.execute(sql, params).fetchone()[0])
+    finally:
+        done.set()
+        watcher.join()
+        con.execute("SET enable_progress_bar = false")
 
 
 def _fill_snippets(con: Any, plan: FilePlan, source_file: str, ingest_id: int) -> None:
@@ -573,9 +659,12 @@ def ingest_files(
     rules: Path | None = None,
     on_file_start: Callable[[Path, int], None] | None = None,
     on_file_done: Callable[[FileStats], None] | None = None,
+    on_progress: Callable[[float], None] | None = None,
     now: dt.datetime | None = None,
 ) -> IngestSummary:
-    """Load files in ONE transaction; any exception (Ctrl-C included) rolls everything back."""
+    """Load files in ONE transaction; any exception (Ctrl-C included) rolls everything back.
+
+    `on_progress(fraction)` reports how far the current file is (0..1, ending at 1.0 for each file)."""
     mapping = mapping if mapping is not None else ColumnMapping()
     if not paths:
         raise InputError("no files to ingest, expected one or more log files")
@@ -596,6 +685,7 @@ def ingest_files(
                 read_log=read_log,
                 batch_input=batch_input,
                 rules=rules,
+                on_progress=on_progress,
             )
             files.append(stats)
             if on_file_done is not None:
