@@ -258,8 +258,10 @@ def run_pandas_same(src: Path, db: Path) -> dict[str, object]:
         for c in _SAME_TOKENS:
             good[c] = nums[c][~bad].astype("int64")
         good["ts"] = ts[~bad].dt.tz_localize(None)
-        first = ~good["request_id"].duplicated() & ~good["request_id"].isin(seen)
-        good = good[first]
+        ids = good["request_id"]
+        # set lookups, O(chunk): Series.isin(set) would rebuild a hash table of every id seen so far per chunk
+        earlier = np.fromiter((i in seen for i in ids), dtype=bool, count=len(ids))
+        good = good[~ids.duplicated().to_numpy() & ~earlier]
         seen.update(good["request_id"].tolist())
         good["source_line"] = good.index
         good["source_format"] = "jsonl"

@@ -4,9 +4,8 @@ Two paths lead to the same validation SQL:
 - canonical/generic JSONL, CSV and Parquet are read by DuckDB itself (fast path, no Python per row);
 - vendor formats come from `costctl.logs.adapters.read_log` as Python rows, staged in bounded batches into a
   temp table of text columns.
-One INSERT types every column and computes a reject reason per row, so the rules (negative tokens, cached >
-input, unknown timestamp formats, ...) live in one place; see `load_file` for how rejects and duplicates leave
-the table again before the transaction commits.
+One SELECT into a staging table types every column and computes a reject reason per row, so the rules
+(negative tokens, cached > input, unknown timestamp formats, ...) live in one place.
 
 Dedupe: on `request_id`, or on (source_file, source_line) when there is none; re-ingesting adds nothing.
 One ingest = one transaction: an error, Ctrl-C or a crash leaves the database as it was.
@@ -413,11 +412,6 @@ def _snippets(path: Path, lines: list[int], *, physical: bool) -> dict[int, str]
 _INSERT_COLS = ", ".join(c for c, _, _ in CANONICAL_COLUMNS)
 
 
-# Markers written into `source_format` of rows that are not kept: a reject reason or a duplicate. They exist only
-# inside the ingest transaction (deleted before COMMIT); real formats never start with "!".
-_MARK = "!"
-_DUP = "!!duplicate"
-_NEW_ROWS = "rowid >= ?"  # the rows this file added: rowids of one insert are consecutive, in file order
 _Progress = Callable[[float], None]
 
 
@@ -432,15 +426,13 @@ def load_file(
     rules: Path | None = None,
     on_progress: _Progress | None = None,
 ) -> FileStats:
-    """Read, validate, dedupe and insert one file (inside the caller's transaction).
+    """Stage, validate, dedupe and insert one file (inside the caller's transaction).
 
-    One pass: every record goes into `requests` in file order, typed, its `source_format` set to the format or
-    to a marker (`!reason`, or a duplicate of a request already stored). Then, on the new rows only: line
-    numbers from the rowids (DuckDB has no row number for JSON/CSV scans, and a `row_number()` window would
-    serialise the read), rejects copied to `rejects`, later copies of a request id marked, and marked rows
-    deleted. Writing the table once is what keeps an ingest near a plain `CREATE TABLE AS read_json` (a typed
-    staging table cost a second full write, and spilled at 10M rows); the marked rows never leave the
-    transaction."""
+    The staged rows are typed once, with a reject reason each, in a temp table whose rowid is the record's
+    place in the file (DuckDB has no row number for JSON/CSV scans, and a `row_number()` window serialises the
+    read). Only kept rows are then inserted into `requests`: rows written to the table are never updated or
+    deleted in the same transaction (DuckDB would rewrite the whole insert through its WAL at COMMIT; measured
+    at 50 s for one reject in 10M rows)."""
     import duckdb
 
     source_file = str(plan.path.resolve())
@@ -459,62 +451,37 @@ def load_file(
             adapter_rejects = stage_rows(con, iter(log.rows), on_progress=on_progress, path=plan.path)
             skipped = dict(getattr(log, "skipped", {}) or {})
             source_sql, params, check_unparsed = "SELECT * FROM raw_rows", [], False
-        before = con.execute("SELECT max(rowid) FROM requests").fetchone()[0]
+        con.execute("SET preserve_insertion_order = true")
         staged = staging_sql(source_sql, check_unparsed=check_unparsed, absent=absent)
-        dup = "FALSE"
-        if (
-            before is not None
-        ):  # a request id already stored (committed, or from an earlier file of this ingest)
-            dup = "s.request_id IN (SELECT request_id FROM requests WHERE request_id IS NOT NULL)"
-        select_cols = ", ".join(
-            f"CASE WHEN s.reason IS NOT NULL THEN '{_MARK}' || s.reason WHEN {dup} THEN '{_DUP}' ELSE ? END"
-            if c == "source_format"
-            else "?"
-            if c == "source_file"
-            else "coalesce(s.line, 0)"  # native: set from the rowid below (a constant updates cheaper than NULL)
-            if c == "source_line"
-            else f"s.{c}"
-            for c, _, _ in CANONICAL_COLUMNS
-        )
-        con.execute("SET preserve_insertion_order = true")  # rowids follow the file: they give the line
         # DuckDB's common-subexpression pass hoists the epoch fallback of the timestamp parse (and other
         # repeated pieces inside CASE branches) out of the CASE, so they run on every row; without it the
-        # query is ~30 % faster (measured with bench/bench_attribute.py).
+        # staging query is ~30 % faster (measured with bench/bench_attribute.py).
         con.execute("SET disabled_optimizers = 'common_subexpressions'")
         try:
-            inserted = _run(
+            _run(
                 con,
-                f"INSERT INTO requests ({_INSERT_COLS}) SELECT {select_cols} "  # noqa: S608 (identifiers are ours, values bound)
-                f"FROM (SELECT *{absent_columns_sql(absent)} FROM ({staged})) s",
-                [fmt, source_file, *params],
+                f"CREATE OR REPLACE TEMP TABLE stage_rows AS {staged}",
+                params,
                 on_progress if plan.native else None,
             )
         finally:
             _reset_optimizers(con)
+        # rowids inside a transaction start at an internal base; subtract the first one
+        first = con.execute("SELECT min(rowid) FROM stage_rows").fetchone()[0] or 0
+        offset = int(LINE_OFFSET.get(plan.format, 1)) - int(first)
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW stage AS SELECT * REPLACE (coalesce(line, rowid + "  # noqa: S608 (identifiers are ours, values bound)
+            f"{offset}) AS line){absent_columns_sql(absent)} FROM stage_rows"
+        )
     except duckdb.Error as exc:
-        if _interrupted(exc):
-            raise
         raise InputError(f"cannot read as {fmt} ({str(exc).splitlines()[0]})", where=str(plan.path)) from None
 
     stats = FileStats(file=str(plan.path), format=fmt)
-    first = _first_new_rowid(con, before)
-    if plan.native and inserted:
-        # rowid `first` is record 1 (CSV: line 2, after the header)
-        offset = int(LINE_OFFSET.get(plan.format, 1)) - first
-        con.execute(f"UPDATE requests SET source_line = rowid + ? WHERE {_NEW_ROWS}", [offset, first])  # noqa: S608 (constant SQL)
-    _mark_repeats(con, first, source_file, check_stored=before is not None)
-
-    marked = dict(
-        con.execute(
-            f"SELECT source_format, count(*) FROM requests WHERE {_NEW_ROWS} AND starts_with(source_format, ?)"  # noqa: S608 (constant SQL)
-            " GROUP BY 1",
-            [first, _MARK],
-        ).fetchall()
-    )
-    duplicates = int(marked.pop(_DUP, 0))
-    for reason, n in marked.items():
-        stats.reasons[reason[len(_MARK) :]] = int(n)
-    stats.read = inserted + len(adapter_rejects)
+    stats.read = int(con.execute("SELECT count(*) FROM stage").fetchone()[0]) + len(adapter_rejects)
+    for reason, n in con.execute(
+        "SELECT reason, count(*) FROM stage WHERE reason IS NOT NULL GROUP BY 1"
+    ).fetchall():
+        stats.reasons[reason] = int(n)
     for _, reason in adapter_rejects:
         stats.reasons[reason] = stats.reasons.get(reason, 0) + 1
     # Records an adapter read but did not turn into rows: repeats of a request (streamed copies, the same
@@ -529,12 +496,10 @@ def load_file(
 
     con.execute(
         # a re-ingest of the same file records its rejects once
-        f"""INSERT INTO rejects SELECT ?, source_line, substr(source_format, ?), NULL, ? FROM requests s
-        WHERE {_NEW_ROWS} AND starts_with(source_format, ?) AND source_format <> ?
-        AND NOT EXISTS (SELECT 1 FROM rejects j WHERE j.source_file = ? AND j.source_line = s.source_line)""",  # noqa: S608 (constant SQL)
-        [source_file, len(_MARK) + 1, ingest_id, first, _MARK, _DUP, source_file],
+        """INSERT INTO rejects SELECT ?, line, reason, NULL, ? FROM stage s WHERE reason IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM rejects j WHERE j.source_file = ? AND j.source_line = s.line)""",
+        [source_file, ingest_id, source_file],
     )
-    con.execute(f"DELETE FROM requests WHERE {_NEW_ROWS} AND starts_with(source_format, ?)", [first, _MARK])  # noqa: S608 (constant SQL)
     for reason, n in skipped.items():
         if not _is_repeat(reason):
             # adapters count these by reason, not by line: one rejects row per reason, line NULL
@@ -557,50 +522,63 @@ def load_file(
         )
     _fill_snippets(con, plan, source_file, ingest_id)
 
-    stats.loaded = inserted - duplicates - sum(marked.values())
+    con.execute("SET preserve_insertion_order = false")  # lines are already fixed by the stage rowids
+    try:
+        stats.loaded = _insert_new(con, fmt, source_file)
+    finally:
+        con.execute("SET preserve_insertion_order = true")
     stats.duplicate = stats.read - stats.rejected - stats.loaded
     assert stats.duplicate >= skipped_duplicates, "ingest counts out of balance"
+    con.execute("DROP VIEW IF EXISTS stage")
+    con.execute("DROP TABLE IF EXISTS stage_rows")
     con.execute("DROP TABLE IF EXISTS raw_rows")
     if on_progress is not None:
         on_progress(1.0)
     return stats
 
 
-def _first_new_rowid(con: Any, before: int | None) -> int:
-    """The rowid of the first row the last insert added (rowids inside a transaction start at an internal base)."""
-    if before is None:
-        row = con.execute("SELECT min(rowid) FROM requests").fetchone()
-    else:
-        row = con.execute("SELECT min(rowid) FROM requests WHERE rowid > ?", [before]).fetchone()
-    return int(row[0]) if row[0] is not None else 0
+def _insert_new(con: Any, fmt: str, source_file: str) -> int:
+    """Insert staged valid rows that are not duplicates; return how many were inserted.
 
-
-def _mark_repeats(con: Any, first: int, source_file: str, *, check_stored: bool) -> None:
-    """Mark as duplicates the new rows that repeat a request: a request id seen earlier in the same file (the
-    first occurrence wins), or, for rows without an id, the same file and line already stored."""
-    kept = f"{_NEW_ROWS} AND NOT starts_with(source_format, ?)"
-    # hash collisions can only over-report repeats, which costs the exact query below, never a wrong answer
-    possible = con.execute(
-        f"SELECT count(*) - count(DISTINCT hash(request_id)) FROM requests WHERE {kept} AND request_id IS NOT NULL",  # noqa: S608 (constant SQL)
-        [first, _MARK],
-    ).fetchone()[0]
-    if possible:
+    Two plain anti-joins (rows with a request id; rows keyed by file + line), each skipped when it cannot
+    match: an OR around a subquery would make DuckDB fall back to a slow per-row plan."""
+    select_cols = ", ".join(
+        "?" if c in ("source_format", "source_file") else "s.line" if c == "source_line" else f"s.{c}"
+        for c, _, _ in CANONICAL_COLUMNS
+    )
+    has_rows = bool(con.execute("SELECT EXISTS (SELECT 1 FROM requests)").fetchone()[0])
+    # hash collisions can only over-report repeats (costing the exact filter below), never hide one
+    repeats = int(
         con.execute(
-            f"""UPDATE requests SET source_format = ? WHERE rowid IN (SELECT rowid FROM (
-            SELECT rowid, row_number() OVER (PARTITION BY request_id ORDER BY rowid) AS k FROM requests
-            WHERE {kept} AND request_id IS NOT NULL) WHERE k > 1)""",  # noqa: S608 (constant SQL)
-            [_DUP, first, _MARK],
+            "SELECT count(*) - count(DISTINCT hash(request_id)) FROM stage"
+            " WHERE reason IS NULL AND request_id IS NOT NULL"
+        ).fetchone()[0]
+    )
+    with_id = f"INSERT INTO requests ({_INSERT_COLS}) SELECT {select_cols} FROM stage s"  # noqa: S608 (identifiers are ours, values bound)
+    if has_rows:
+        with_id += " ANTI JOIN requests r ON r.request_id = s.request_id"
+    with_id += " WHERE s.reason IS NULL AND s.request_id IS NOT NULL"
+    if repeats:  # the first occurrence in the file wins
+        with_id += (
+            " AND s.line IN (SELECT min(line) FROM stage WHERE reason IS NULL AND request_id IS NOT NULL"
+            " GROUP BY request_id)"
         )
-    if check_stored:
-        con.execute(
-            f"""UPDATE requests SET source_format = ? WHERE {kept} AND request_id IS NULL AND source_line IN (
-            SELECT source_line FROM requests WHERE rowid < ? AND source_file = ? AND request_id IS NULL)""",  # noqa: S608 (constant SQL)
-            [_DUP, first, _MARK, first, source_file],
+    inserted = int(con.execute(with_id, [fmt, source_file]).fetchone()[0])
+    without_id = f"INSERT INTO requests ({_INSERT_COLS}) SELECT {select_cols} FROM stage s"  # noqa: S608 (identifiers are ours, values bound)
+    params: list[Any] = [fmt, source_file]
+    if has_rows:
+        without_id += (
+            " ANTI JOIN (SELECT source_line FROM requests WHERE request_id IS NULL AND source_file = ?) r"
+            " ON r.source_line = s.line"
         )
+        params.append(source_file)
+    without_id += " WHERE s.reason IS NULL AND s.request_id IS NULL"
+    inserted += int(con.execute(without_id, params).fetchone()[0])
+    return inserted
 
 
 def _run(con: Any, sql: str, params: list[Any], on_progress: _Progress | None) -> int:
-    """Execute an INSERT and return its row count; report DuckDB's query progress meanwhile when asked."""
+    """Execute a statement and return its row count; report DuckDB's query progress meanwhile when asked."""
     if on_progress is None:
         return int(con.execute(sql, params).fetchone()[0])
     import threading
