@@ -465,7 +465,7 @@ def load_file(
                 on_progress if plan.native else None,
             )
         finally:
-            _reset_optimizers(con)
+            _reset_settings(con)
         # rowids inside a transaction start at an internal base; subtract the first one
         first = con.execute("SELECT min(rowid) FROM stage_rows").fetchone()[0] or 0
         offset = int(LINE_OFFSET.get(plan.format, 1)) - int(first)
@@ -526,7 +526,7 @@ def load_file(
     try:
         stats.loaded = _insert_new(con, fmt, source_file)
     finally:
-        con.execute("SET preserve_insertion_order = true")
+        _reset_settings(con)
     stats.duplicate = stats.read - stats.rejected - stats.loaded
     assert stats.duplicate >= skipped_duplicates, "ingest counts out of balance"
     con.execute("DROP VIEW IF EXISTS stage")
@@ -600,7 +600,8 @@ def _run(con: Any, sql: str, params: list[Any], on_progress: _Progress | None) -
     finally:
         done.set()
         watcher.join()
-        con.execute("SET enable_progress_bar = false")
+        with contextlib.suppress(Exception):  # refused inside an aborted transaction; the error matters more
+            con.execute("SET enable_progress_bar = false")
 
 
 def _fill_snippets(con: Any, plan: FilePlan, source_file: str, ingest_id: int) -> None:
@@ -685,19 +686,20 @@ def ingest_files(
         con.execute("COMMIT")
     except BaseException as exc:
         con.execute("ROLLBACK")
-        _reset_optimizers(con)  # not possible inside an aborted transaction; settings outlive the rollback
+        _reset_settings(con)  # not possible inside an aborted transaction; settings outlive the rollback
         if _interrupted(exc):  # DuckDB turns Ctrl-C during a query into its own error
             raise KeyboardInterrupt from None
         raise
     return summary
 
 
-def _reset_optimizers(con: Any) -> None:
-    """Undo the staging query's optimizer setting; an aborted transaction refuses it (retried after ROLLBACK)."""
+def _reset_settings(con: Any) -> None:
+    """Undo the ingest's query settings; an aborted transaction refuses them (retried after ROLLBACK)."""
     import duckdb
 
     with contextlib.suppress(duckdb.Error):
         con.execute("RESET disabled_optimizers")
+        con.execute("SET preserve_insertion_order = true")
 
 
 def _interrupted(exc: BaseException) -> bool:
