@@ -150,6 +150,8 @@ def test_progress_is_reported_within_each_file(tmp_path: Path) -> None:
         con.close()
     assert all(0.0 <= f <= 1.0 for f in seen)
     assert seen.count(1.0) >= 2 and seen[-1] == 1.0  # each file ends at 100 %
+    first_file = seen[: seen.index(1.0) + 1]
+    assert first_file == sorted(first_file)  # never goes backwards within a file
 
 
 def test_vendor_files_report_progress_per_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

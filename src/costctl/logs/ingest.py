@@ -413,6 +413,15 @@ _INSERT_COLS = ", ".join(c for c, _, _ in CANONICAL_COLUMNS)
 
 
 _Progress = Callable[[float], None]
+STAGE_SHARE = 0.6  # of a file's progress: reading and staging it; the insert into requests is the rest
+
+
+def _scaled(on_progress: _Progress | None, lo: float, hi: float) -> _Progress | None:
+    """A progress callback mapping a step's 0..1 onto lo..hi of the file's."""
+    if on_progress is None:
+        return None
+    report = on_progress
+    return lambda fraction: report(lo + (hi - lo) * fraction)
 
 
 def load_file(
@@ -448,7 +457,9 @@ def load_file(
             assert read_log is not None
             log = read_log(plan.path, None if fmt == "auto" else fmt, batch_input=batch_input, rules=rules)
             fmt = str(log.format)
-            adapter_rejects = stage_rows(con, iter(log.rows), on_progress=on_progress, path=plan.path)
+            adapter_rejects = stage_rows(
+                con, iter(log.rows), on_progress=_scaled(on_progress, 0.0, STAGE_SHARE), path=plan.path
+            )
             skipped = dict(getattr(log, "skipped", {}) or {})
             source_sql, params, check_unparsed = "SELECT * FROM raw_rows", [], False
         con.execute("SET preserve_insertion_order = true")
@@ -462,7 +473,7 @@ def load_file(
                 con,
                 f"CREATE OR REPLACE TEMP TABLE stage_rows AS {staged}",
                 params,
-                on_progress if plan.native else None,
+                _scaled(on_progress, 0.0, STAGE_SHARE) if plan.native else None,  # vendor: reported per batch
             )
         finally:
             _reset_settings(con)
@@ -524,7 +535,7 @@ def load_file(
 
     con.execute("SET preserve_insertion_order = false")  # lines are already fixed by the stage rowids
     try:
-        stats.loaded = _insert_new(con, fmt, source_file)
+        stats.loaded = _insert_new(con, fmt, source_file, _scaled(on_progress, STAGE_SHARE, 1.0))
     finally:
         _reset_settings(con)
     stats.duplicate = stats.read - stats.rejected - stats.loaded
@@ -537,7 +548,7 @@ def load_file(
     return stats
 
 
-def _insert_new(con: Any, fmt: str, source_file: str) -> int:
+def _insert_new(con: Any, fmt: str, source_file: str, on_progress: _Progress | None = None) -> int:
     """Insert staged valid rows that are not duplicates; return how many were inserted.
 
     Two plain anti-joins (rows with a request id; rows keyed by file + line), each skipped when it cannot
@@ -563,7 +574,7 @@ def _insert_new(con: Any, fmt: str, source_file: str) -> int:
             " AND s.line IN (SELECT min(line) FROM stage WHERE reason IS NULL AND request_id IS NOT NULL"
             " GROUP BY request_id)"
         )
-    inserted = int(con.execute(with_id, [fmt, source_file]).fetchone()[0])
+    inserted = _run(con, with_id, [fmt, source_file], on_progress)
     without_id = f"INSERT INTO requests ({_INSERT_COLS}) SELECT {select_cols} FROM stage s"  # noqa: S608 (identifiers are ours, values bound)
     params: list[Any] = [fmt, source_file]
     if has_rows:
