@@ -452,6 +452,21 @@ def _estimate_vs_actual(workload: Path, daily: RollupResult, catalog: Catalog) -
     return eva, note
 
 
+CHARGEBACK_COLUMNS = [
+    Column("team", "Team"),
+    Column("requests", "Requests", "int"),
+    Column("direct_cost_usd", "Direct", "usd"),
+    Column("shared_usd", "Shared", "usd"),
+    Column("chargeback_usd", "Chargeback", "usd"),
+    Column("unpriced_requests", "Unpriced req", "int"),
+]
+UNPRICED_COLUMNS = [
+    Column("model", "Model"),
+    Column("reason", "Why unpriced"),
+    Column("requests", "Requests", "int"),
+    Column("input_tokens", "Input tok", "int"),
+    Column("output_tokens", "Output tok", "int"),
+]
 REPORT_COLUMNS_TAIL = [
     Column("requests", "Requests", "int"),
     Column("input_tokens", "Input tok", "int"),
@@ -514,13 +529,7 @@ def attribute_report(catalog: Catalog, engine: Engine, spec: RollupSpec, opts: R
         )
         tables.append(
             Table(
-                [
-                    Column("model", "Model"),
-                    Column("reason", "Why unpriced"),
-                    Column("requests", "Requests", "int"),
-                    Column("input_tokens", "Input tok", "int"),
-                    Column("output_tokens", "Output tok", "int"),
-                ],
+                UNPRICED_COLUMNS,
                 result.unpriced,
                 title="Unpriced volume",
             )
@@ -622,14 +631,7 @@ def _extra_sections(
     data["chargeback"] = charge
     tables.append(
         Table(
-            [
-                Column("team", "Team"),
-                Column("requests", "Requests", "int"),
-                Column("direct_cost_usd", "Direct", "usd"),
-                Column("shared_usd", "Shared", "usd"),
-                Column("chargeback_usd", "Chargeback", "usd"),
-                Column("unpriced_requests", "Unpriced req", "int"),
-            ],
+            CHARGEBACK_COLUMNS,
             charge,
             title="Team showback / chargeback",
         )

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from costctl.commands.attribute import (
+    CHARGEBACK_COLUMNS,
+    UNPRICED_COLUMNS,
     ReportOptions,
     RollupResult,
     Totals,
@@ -479,14 +481,6 @@ def summary_tables(data: dict[str, Any]) -> list[Table]:
     return tables
 
 
-CHARGEBACK_COLUMNS = [
-    Column("team", "Team"),
-    Column("requests", "Requests", "int"),
-    Column("direct_cost_usd", "Direct", "usd"),
-    Column("shared_usd", "Shared", "usd"),
-    Column("chargeback_usd", "Chargeback", "usd"),
-    Column("unpriced_requests", "Unpriced req", "int"),
-]
 ANOMALY_COLUMNS = [
     Column("key", "Feature"),
     Column("day", "Day"),
@@ -500,11 +494,4 @@ BUDGET_COLUMNS = [
     Column("spent_usd", "Spent", "usd"),
     Column("pct", "Burn", "pct"),
     Column("projected_usd", "Projected", "usd"),
-]
-UNPRICED_COLUMNS = [
-    Column("model", "Model"),
-    Column("reason", "Why unpriced"),
-    Column("requests", "Requests", "int"),
-    Column("input_tokens", "Input tok", "int"),
-    Column("output_tokens", "Output tok", "int"),
 ]
