@@ -161,6 +161,19 @@ def test_canonical_jsonl_loads_every_column(tmp_path: Path) -> None:
     assert got["source_file"] == str((tmp_path / "a.jsonl").resolve())
 
 
+def test_a_key_that_first_appears_late_in_the_file_is_read(tmp_path: Path) -> None:
+    # tagging starts mid-month: the first 3,000 records have no feature, team or latency, the rest do
+    rows = [row(i, feature=None, team=None) for i in range(3000)]
+    rows += [row(i, feature="search", team="growth", latency_ms=40, max_tokens=64) for i in range(3000, 3010)]
+    db = tmp_path / "late.duckdb"
+    assert ingest(db, write_jsonl(tmp_path / "late.jsonl", rows)).total("loaded") == 3010
+    con = duckdb.connect(str(db), read_only=True)
+    got = con.execute(
+        "SELECT feature, team, count(*), sum(latency_ms), sum(max_tokens) FROM requests GROUP BY ALL ORDER BY 1"
+    ).fetchall()
+    assert got == [("search", "growth", 10, 400.0, 640), (None, None, 3000, None, None)]
+
+
 @pytest.mark.parametrize(
     ("ts", "expected"),
     [

@@ -207,21 +207,6 @@ def _projection(
     return ", ".join(parts), params, frozenset(absent)
 
 
-# Money columns are always read from JSONL; other keys only when the first 2000 records have them (reading
-# 30 mostly-absent columns costs ~30 % of an ingest). An attribution key that first appears later is not read.
-ALWAYS_READ = frozenset(
-    {
-        "ts",
-        "request_id",
-        "model",
-        "reported_cost_usd",
-        "gateway_cache_hit",
-        "is_batch",
-        "tags",
-        *TOKEN_COLUMNS,
-    }
-)
-
 # Native sources leave `line` NULL: the staging table keeps file order (DuckDB preserves insertion order), so
 # its rowid is the record index. A row_number() window would serialise the scan and cost ~30 % of an ingest.
 _NO_LINE = "CAST(NULL AS BIGINT) AS line"
@@ -236,12 +221,10 @@ def native_source(
     file = str(path)
     if fmt == "jsonl":
         check_mapping(path, fmt, mapping, sample_json_keys(path)) if mapping else None
-        present = sample_json_keys(path, limit=2000)
-        needed = [
-            c for c in INPUT_COLUMNS if c in ALWAYS_READ or mapping.source_for(c).split(".", 1)[0] in present
-        ]
-        tops = sorted({mapping.source_for(c).split(".", 1)[0] for c in needed})
-        # Every key read as text so a wrong type is a reject reason, not a silent NULL.
+        # Every key a column can come from is read, wherever in the file it first appears (a key that starts
+        # mid-month is not lost; an absent key only costs a NULL column, ~5 % of an ingest at 10M rows).
+        # Each is read as text so a wrong type is a reject reason, not a silent NULL.
+        tops = sorted({mapping.source_for(c).split(".", 1)[0] for c in INPUT_COLUMNS})
         spec = "{" + ", ".join(f"{_lit(t)}: 'VARCHAR'" for t in tops) + "}"
         proj, params, absent = _projection(mapping, set(tops), fmt)
         src = (
