@@ -103,12 +103,17 @@ def test_estimate_text_exact_on_openai_approximate_on_claude():
 
 
 def test_offline_without_encoding_notes_once_and_approximates(tmp_path):
-    env = {"TIKTOKEN_CACHE_DIR": str(tmp_path), "COSTCTL_ALLOW_DOWNLOAD": "0"}
+    env = {
+        "TIKTOKEN_CACHE_DIR": str(tmp_path),
+        "COSTCTL_ALLOW_DOWNLOAD": "0",
+        "COSTCTL_CACHE_DIR": str(tmp_path / "cache"),
+        "TMPDIR": str(tmp_path),  # tiktoken's default folder is <tmp>/data-gym-cache
+    }
     result = run_costctl(
         "estimate", "--text", "hello world " * 50, "-m", "gpt-4o,gpt-4o-mini", "-f", "json", env=env
     )
     assert result.exit_code == 0, result.stderr
-    assert result.stderr.count("not cached locally") == 1
+    assert result.stderr.count("is not on this machine") == 1 and "costctl tokens fetch" in result.stderr
     assert all(r["input_tokens_exact"] is False for r in result.json()["results"])
 
 

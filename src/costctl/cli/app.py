@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "breakeven": ("costctl.cli.breakeven", "app", "group"),
     "report": ("costctl.cli.report", "report", "command"),
     "pricing": ("costctl.cli.pricing", "app", "group"),
+    "tokens": ("costctl.cli.tokens", "app", "group"),
 }
 
 

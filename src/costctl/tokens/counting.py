@@ -4,8 +4,9 @@ Exact counts use tiktoken (o200k_base or cl100k_base, named by each model's `tok
 tables). Models whose tokenizer is not public (Anthropic Claude 3+, Gemini, most open-weight hosts) get a
 documented approximation, labelled `approximate` in every output (calibration: README "Token counts").
 
-Offline: tiktoken downloads its BPE file on first use. We look for the file in tiktoken's cache first
-(`TIKTOKEN_CACHE_DIR`, `DATA_GYM_CACHE_DIR`, or the temp dir, keyed by sha1 of the URL, as tiktoken does)
+Offline: tiktoken downloads its BPE file on first use. We look for the file under tiktoken's cache name
+(sha1 of the URL) in `TIKTOKEN_CACHE_DIR`, `DATA_GYM_CACHE_DIR`, costctl's own cache (where
+`costctl tokens fetch` puts it) and tiktoken's default temp folder, check it against tiktoken's sha256 pin,
 and never trigger a download unless `COSTCTL_ALLOW_DOWNLOAD=1`. When the encoding is unavailable we say
 so once on stderr and fall back to the approximation, so costctl never hangs on the network.
 """
@@ -29,6 +30,11 @@ from costctl.models import TokenCount
 BPE_URLS = {
     "o200k_base": "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
     "cl100k_base": "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
+}
+# sha256 of the official files: tiktoken's own `expected_hash` pins (tiktoken_ext/openai_public.py)
+BPE_PINS = {
+    "o200k_base": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+    "cl100k_base": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
 }
 
 # Characters per token for the approximations. Calibrated on English prose and code against o200k_base
@@ -58,21 +64,44 @@ def _note_once(key: str, message: str) -> None:
         print(f"costctl: note: {message}", file=sys.stderr)
 
 
-def _cache_dir() -> Path:
-    for var in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"):
-        value = os.environ.get(var)
-        if value:
-            return Path(value)
-    return Path(tempfile.gettempdir()) / "data-gym-cache"
+def costctl_cache_dir() -> Path:
+    """costctl's own cache: `COSTCTL_CACHE_DIR`, else `$XDG_CACHE_HOME/costctl` (~/.cache/costctl)."""
+    base = os.environ.get("COSTCTL_CACHE_DIR")
+    if base:
+        return Path(base)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "costctl"
+
+
+def bpe_cache_name(name: str) -> str:
+    """tiktoken's cache file name for an encoding: sha1 of its download URL."""
+    return hashlib.sha1(BPE_URLS[name].encode()).hexdigest()
+
+
+def bpe_search_dirs() -> list[Path]:
+    """Where a BPE file is looked for, in order (tiktoken's own folders, then where `tokens fetch` writes)."""
+    dirs = [
+        Path(v) for v in (os.environ.get("TIKTOKEN_CACHE_DIR"), os.environ.get("DATA_GYM_CACHE_DIR")) if v
+    ]
+    dirs.append(costctl_cache_dir() / "tiktoken")
+    dirs.append(Path(tempfile.gettempdir()) / "data-gym-cache")
+    return dirs
+
+
+def find_bpe_file(name: str) -> Path | None:
+    """The first BPE file for `name` in `bpe_search_dirs()`, or None."""
+    if name not in BPE_URLS:
+        return None
+    for folder in bpe_search_dirs():
+        candidate = folder / bpe_cache_name(name)
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def encoding_available(name: str) -> bool:
-    url = BPE_URLS.get(name)
-    if url is None:
+    if name not in BPE_URLS:
         return False
-    if os.environ.get("COSTCTL_ALLOW_DOWNLOAD") == "1":
-        return True
-    return (_cache_dir() / hashlib.sha1(url.encode()).hexdigest()).is_file()
+    return os.environ.get("COSTCTL_ALLOW_DOWNLOAD") == "1" or find_bpe_file(name) is not None
 
 
 @lru_cache(maxsize=4)
@@ -81,8 +110,8 @@ def _load_encoding(name: str) -> Any:
     if not encoding_available(name):
         _note_once(
             f"enc:{name}",
-            f"tiktoken encoding {name!r} is not cached locally (set TIKTOKEN_CACHE_DIR to a folder holding "
-            f"it, or COSTCTL_ALLOW_DOWNLOAD=1); token counts are approximate",
+            f"tiktoken encoding {name!r} is not on this machine; token counts are approximate "
+            f"(run `costctl tokens fetch` once, or set TIKTOKEN_CACHE_DIR to a folder holding it)",
         )
         return None
     try:
@@ -98,15 +127,12 @@ def _ranks_cache_path(name: str) -> Path | None:
     """A pickle of the decoded BPE ranks, keyed by the BPE file's size and mtime; None when disabled."""
     if os.environ.get("COSTCTL_NO_CACHE") == "1":
         return None
-    bpe = _cache_dir() / hashlib.sha1(BPE_URLS[name].encode()).hexdigest()
-    if not bpe.is_file():
+    bpe = find_bpe_file(name)
+    if bpe is None:
         return None
     stat = bpe.stat()
-    base = os.environ.get("COSTCTL_CACHE_DIR") or str(
-        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "costctl"
-    )
     key = hashlib.sha256(f"{bpe.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:24]
-    return Path(base) / f"bpe-{name}-{key}.pickle"
+    return costctl_cache_dir() / f"bpe-{name}-{key}.pickle"
 
 
 def _encoding_with_cached_ranks(name: str) -> Any:
@@ -130,9 +156,13 @@ def _encoding_with_cached_ranks(name: str) -> Any:
         except Exception:
             ranks = None
     if ranks is None:
-        from tiktoken.load import load_tiktoken_bpe
+        local = find_bpe_file(name)
+        if local is not None:
+            ranks = _decode_bpe(local)
+        else:  # COSTCTL_ALLOW_DOWNLOAD=1: tiktoken downloads into its own cache
+            from tiktoken.load import load_tiktoken_bpe
 
-        ranks = load_tiktoken_bpe(BPE_URLS[name], expected_hash=None)
+            ranks = load_tiktoken_bpe(BPE_URLS[name], expected_hash=BPE_PINS[name])
         if cache is not None:
             try:
                 cache.parent.mkdir(parents=True, exist_ok=True)
@@ -154,6 +184,22 @@ def _encoding_with_cached_ranks(name: str) -> Any:
     finally:
         public.load_tiktoken_bpe = original
     return tiktoken.Encoding(**params)
+
+
+def _decode_bpe(path: Path) -> dict[bytes, int]:
+    """The ranks of a BPE file ("<base64 token> <rank>" per line, as tiktoken.load reads it), pin-checked."""
+    import base64
+
+    data = path.read_bytes()
+    name = next(n for n in BPE_URLS if bpe_cache_name(n) == path.name)
+    if hashlib.sha256(data).hexdigest() != BPE_PINS[name]:
+        raise ValueError(f"{path} does not match tiktoken's sha256 pin; run `costctl tokens fetch` again")
+    ranks: dict[bytes, int] = {}
+    for line in data.splitlines():
+        if line:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    return ranks
 
 
 def approximate_tokens(text: str, family: str) -> int:
