@@ -106,6 +106,10 @@ def test_unreachable_mirror_unknown_encoding_and_missing_folder_are_one_line_err
     one_error(invoke("tokens", "fetch", "-e", "p50k", "--dir", dest), "unknown encoding 'p50k'")
     one_error(invoke("tokens", "fetch", "--from", str(tmp_path / "nope"), "--dir", dest), "not a folder")
     one_error(invoke("tokens", "fetch", "--from", str(tmp_path), "--dir", dest), "no cl100k_base file here")
+    one_error(
+        invoke("tokens", "fetch", "--from", str(tmp_path), "--mirror", "http://x", "--dir", dest),
+        "both given",
+    )
 
 
 def test_a_corrupt_cached_file_falls_back_to_the_approximation_with_one_note(tmp_path: Path) -> None:

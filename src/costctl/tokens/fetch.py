@@ -83,6 +83,8 @@ def fetch(
     for name in names:
         if name not in BPE_URLS:
             raise InputError(f"unknown encoding {name!r}, expected one of {', '.join(sorted(BPE_URLS))}")
+    if source is not None and mirror is not None:
+        raise InputError("--from and --mirror both given, expected one source (a folder or a base URL)")
     if source is not None and not source.is_dir():
         raise InputError("not a folder, expected one holding tiktoken BPE files", where=str(source))
     rows: list[dict[str, Any]] = []
@@ -140,6 +142,7 @@ def _usage_notes(dest: Path) -> list[str]:
 
 def _write(target: Path, data: bytes) -> None:
     """Write beside the target and rename: a reader never sees half a file."""
+    tmp: str | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
@@ -147,4 +150,6 @@ def _write(target: Path, data: bytes) -> None:
             handle.write(data)
         os.replace(tmp, target)
     except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise InputError(f"cannot write ({exc.strerror or exc})", where=str(target)) from None
