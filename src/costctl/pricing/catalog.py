@@ -13,6 +13,7 @@ from pathlib import Path
 
 from costctl import __version__
 from costctl import models as models_module
+from costctl.cache import cache_dir, caching_disabled
 from costctl.errors import PricingError, UnknownModelError
 from costctl.models import ModelPrice
 from costctl.pricing import loader as loader_module
@@ -83,19 +84,15 @@ class Catalog:
 
 def _cache_file(files: list[Path]) -> Path | None:
     """Where a parsed catalog for exactly these files (paths, sizes, mtimes) is cached, or None if disabled."""
-    if os.environ.get("COSTCTL_NO_CACHE") == "1":
+    if caching_disabled():
         return None
-    base = os.environ.get("COSTCTL_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
-    root = Path(base) if base else Path.home() / ".cache"
-    if not os.environ.get("COSTCTL_CACHE_DIR"):
-        root = root / "costctl"
     digest = hashlib.sha256(f"{__version__}|{sys.version_info[:2]}".encode())
     # the code that defines what is pickled is part of the key: a changed dataclass never meets an old pickle
     code = [Path(models_module.__file__ or ""), Path(loader_module.__file__ or "")]
     for path in [*code, *files]:
         stat = path.stat()
         digest.update(f"|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
-    return root / f"catalog-{digest.hexdigest()[:32]}.pickle"
+    return cache_dir() / f"catalog-{digest.hexdigest()[:32]}.pickle"
 
 
 def load_catalog(directory: Path | str | None = None, overlays: Iterable[Path | str] = ()) -> Catalog:

@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from costctl.cache import cache_dir, caching_disabled
 from costctl.errors import InputError
 from costctl.models import TokenCount
 
@@ -64,14 +65,6 @@ def _note_once(key: str, message: str) -> None:
         print(f"costctl: note: {message}", file=sys.stderr)
 
 
-def costctl_cache_dir() -> Path:
-    """costctl's own cache: `COSTCTL_CACHE_DIR`, else `$XDG_CACHE_HOME/costctl` (~/.cache/costctl)."""
-    base = os.environ.get("COSTCTL_CACHE_DIR")
-    if base:
-        return Path(base)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "costctl"
-
-
 def bpe_cache_name(name: str) -> str:
     """tiktoken's cache file name for an encoding: sha1 of its download URL."""
     return hashlib.sha1(BPE_URLS[name].encode()).hexdigest()
@@ -82,7 +75,7 @@ def bpe_search_dirs() -> list[Path]:
     dirs = [
         Path(v) for v in (os.environ.get("TIKTOKEN_CACHE_DIR"), os.environ.get("DATA_GYM_CACHE_DIR")) if v
     ]
-    dirs.append(costctl_cache_dir() / "tiktoken")
+    dirs.append(cache_dir() / "tiktoken")
     dirs.append(Path(tempfile.gettempdir()) / "data-gym-cache")
     return dirs
 
@@ -125,14 +118,14 @@ def _load_encoding(name: str) -> Any:
 
 def _ranks_cache_path(name: str) -> Path | None:
     """A pickle of the decoded BPE ranks, keyed by the BPE file's size and mtime; None when disabled."""
-    if os.environ.get("COSTCTL_NO_CACHE") == "1":
+    if caching_disabled():
         return None
     bpe = find_bpe_file(name)
     if bpe is None:
         return None
     stat = bpe.stat()
     key = hashlib.sha256(f"{bpe.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:24]
-    return costctl_cache_dir() / f"bpe-{name}-{key}.pickle"
+    return cache_dir() / f"bpe-{name}-{key}.pickle"
 
 
 def _encoding_with_cached_ranks(name: str) -> Any:

@@ -14,9 +14,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from costctl.cache import cache_dir
 from costctl.errors import InputError
 from costctl.report import Column, Report, Table
-from costctl.tokens.counting import BPE_PINS, BPE_URLS, bpe_cache_name, costctl_cache_dir, find_bpe_file
+from costctl.tokens.counting import BPE_PINS, BPE_URLS, bpe_cache_name, find_bpe_file
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -31,7 +32,7 @@ STATUS_COLUMNS = [
 def default_destination() -> Path:
     """`TIKTOKEN_CACHE_DIR` when set (tiktoken itself then reads the same folder), else costctl's own cache."""
     value = os.environ.get("TIKTOKEN_CACHE_DIR")
-    return Path(value) if value else costctl_cache_dir() / "tiktoken"
+    return Path(value) if value else cache_dir() / "tiktoken"
 
 
 def _check(data: bytes, name: str, where: str) -> None:
