@@ -57,6 +57,36 @@ class LongContextTier:
     batch: PriceCard | None = None
 
 
+# Service-tier names that mean "the standard rate" in the logs of the providers we read: OpenAI reports
+# `default`/`auto`, Anthropic `standard`; `standard_only` is what the Anthropic API takes to refuse priority.
+STANDARD_TIERS = frozenset({"default", "auto", "standard", "standard_only", "on_demand"})
+
+
+def normalise_service_tier(value: str | None) -> str | None:
+    """The price-relevant tier name a log or flag gives: None for the standard rate, else lower case.
+
+    `batch` is not a service tier here: it is the batch card, chosen by `batch=True`.
+    """
+    if value is None:
+        return None
+    name = value.strip().lower()
+    if not name or name in STANDARD_TIERS:
+        return None
+    return name
+
+
+@dataclass(frozen=True)
+class ServiceTier:
+    """A rate the provider bills instead of the standard card when a request asks for it: OpenAI `flex` and
+    `priority` processing, Anthropic fast mode (`speed: fast` → tier `fast`), Gemini priority. Cards are
+    complete (every rate the tier bills is written out); a long-context cliff, if the tier has one, is its
+    own."""
+
+    name: str
+    standard: PriceCard
+    long_context: LongContextTier | None = None
+
+
 @dataclass(frozen=True)
 class PricePeriod:
     """The prices in force from `start` (inclusive) to `end` (exclusive, None = still current)."""
@@ -66,9 +96,16 @@ class PricePeriod:
     standard: PriceCard
     batch: PriceCard | None = None
     long_context: LongContextTier | None = None
+    service_tiers: tuple[ServiceTier, ...] = ()
 
     def covers(self, day: dt.date) -> bool:
         return (self.start is None or self.start <= day) and (self.end is None or day < self.end)
+
+    def service_tier(self, name: str) -> ServiceTier | None:
+        for tier in self.service_tiers:
+            if tier.name == name:
+                return tier
+        return None
 
 
 @dataclass(frozen=True)
@@ -99,6 +136,17 @@ class ModelPrice:
     fine_tuning: FineTuning | None = None
     notes: str | None = None
     source_file: str | None = None
+    # Where the figures come from: "costctl" (our curated, hand-checked tables), "genai-prices 0.2.3" or
+    # "litellm 1.110.2" (generated, pinned tables), or "overlay" (a user's file).
+    source: str = "costctl"
+    # Generated tables only: a name starting with one of these (lower case) is this model, tried after every
+    # exact name (genai-prices' `starts_with` rule, e.g. `claude-2` for claude-2.1). Longest prefix wins.
+    match_prefixes: tuple[str, ...] = ()
+
+    @property
+    def context_window_tokens(self) -> int | None:
+        """The largest prompt plus output the model accepts, in tokens (None when not published)."""
+        return self.context_window
 
     @property
     def tokenizer_is_exact(self) -> bool:
@@ -247,6 +295,7 @@ class CostBreakdown:
     batch: bool = False
     priced_on: dt.date | None = None
     notes: tuple[str, ...] = field(default=())
+    service_tier: str | None = None
 
     @property
     def total_usd(self) -> Decimal:
@@ -262,6 +311,7 @@ class CostBreakdown:
             long_context_applied=self.long_context_applied or other.long_context_applied,
             batch=self.batch and other.batch,
             notes=tuple(dict.fromkeys(self.notes + other.notes)),
+            service_tier=self.service_tier if self.service_tier == other.service_tier else None,
         )
 
 

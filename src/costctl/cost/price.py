@@ -8,6 +8,10 @@ Semantics (reference/pricing.md §2):
 - Batch: the period's batch card (or the tier's batch card); what batch does to cached reads is written
   explicitly in each table, never implied (§2.4).
 - The price in force on the request's date (§2.5).
+- Service tiers (OpenAI flex/priority, Anthropic fast mode, ...): a named card of the period replaces the
+  standard card, with its own long-context cliff if it has one. A tier the table does not publish for the
+  model is a missing price, never the standard rate in silence. Standard names (`default`, `auto`,
+  `standard`) are the standard card (`normalise_service_tier`).
 A rate the usage needs but the table does not publish raises `MissingPriceError` (exit 3), never $0.
 """
 
@@ -17,7 +21,18 @@ import datetime as dt
 from decimal import Decimal
 
 from costctl.errors import MissingPriceError
-from costctl.models import MTOK, ZERO, CostBreakdown, ModelPrice, PriceCard, PriceKind, PricePeriod, Usage
+from costctl.models import (
+    MTOK,
+    ZERO,
+    CostBreakdown,
+    LongContextTier,
+    ModelPrice,
+    PriceCard,
+    PriceKind,
+    PricePeriod,
+    Usage,
+    normalise_service_tier,
+)
 
 
 def utc_today() -> dt.date:
@@ -36,8 +51,41 @@ def select_period(model: ModelPrice, on: dt.date | None) -> PricePeriod:
     return period
 
 
-def select_card(model: ModelPrice, period: PricePeriod, *, crossed: bool, batch: bool) -> PriceCard:
-    """The price card for a request: standard or batch, base or long-context tier."""
+def long_context_tier(period: PricePeriod, service_tier: str | None = None) -> LongContextTier | None:
+    """The long-context cliff that applies to a request of this tier (the tier's own, else none)."""
+    tier = normalise_service_tier(service_tier)
+    if tier is None:
+        return period.long_context
+    named = period.service_tier(tier)
+    return named.long_context if named is not None else None
+
+
+def select_card(
+    model: ModelPrice,
+    period: PricePeriod,
+    *,
+    crossed: bool,
+    batch: bool,
+    service_tier: str | None = None,
+) -> PriceCard:
+    """The price card for a request: standard, batch or a service tier; base or long-context tier."""
+    tier_name = normalise_service_tier(service_tier)
+    if tier_name is not None:
+        if batch:
+            raise MissingPriceError(
+                f"model {model.id!r}: a batch request has no {tier_name!r} service-tier price "
+                "(batch is its own rate)"
+            )
+        named = period.service_tier(tier_name)
+        if named is None:
+            known = ", ".join(t.name for t in period.service_tiers) or "none"
+            raise MissingPriceError(
+                f"model {model.id!r} has no published {tier_name!r} service-tier price "
+                f"(tiers priced: {known})"
+            )
+        if crossed and named.long_context is not None:
+            return named.long_context.standard
+        return named.standard
     tier = period.long_context if crossed else None
     if tier is not None:
         card = tier.batch if batch else tier.standard
@@ -51,9 +99,10 @@ def select_card(model: ModelPrice, period: PricePeriod, *, crossed: bool, batch:
     return card
 
 
-def crosses_tier(period: PricePeriod, prompt_tokens: int) -> bool:
+def crosses_tier(period: PricePeriod, prompt_tokens: int, service_tier: str | None = None) -> bool:
     """Strict `>` on the whole prompt, cached and written tokens included (reference/pricing.md §2.2)."""
-    return period.long_context is not None and prompt_tokens > period.long_context.threshold_tokens
+    lc = long_context_tier(period, service_tier)
+    return lc is not None and prompt_tokens > lc.threshold_tokens
 
 
 def _cost(model: ModelPrice, card: PriceCard, kind: PriceKind, tokens: int, batch: bool) -> Decimal:
@@ -67,9 +116,18 @@ def _cost(model: ModelPrice, card: PriceCard, kind: PriceKind, tokens: int, batc
 
 
 def _breakdown(
-    model: ModelPrice, period: PricePeriod, usage: Usage, *, crossed: bool, batch: bool, on: dt.date | None
+    model: ModelPrice,
+    period: PricePeriod,
+    usage: Usage,
+    *,
+    crossed: bool,
+    batch: bool,
+    on: dt.date | None,
+    service_tier: str | None = None,
 ) -> CostBreakdown:
-    card = select_card(model, period, crossed=crossed, batch=batch)
+    tier_name = normalise_service_tier(service_tier)
+    card = select_card(model, period, crossed=crossed, batch=batch, service_tier=tier_name)
+    lc = long_context_tier(period, tier_name)
     return CostBreakdown(
         model_id=model.id,
         input_usd=_cost(model, card, PriceKind.INPUT, usage.uncached_input_tokens, batch),
@@ -77,20 +135,25 @@ def _breakdown(
         cache_write_usd=_cost(model, card, PriceKind.CACHE_WRITE_5M, usage.cache_write_5m_tokens, batch)
         + _cost(model, card, PriceKind.CACHE_WRITE_1H, usage.cache_write_1h_tokens, batch),
         output_usd=_cost(model, card, PriceKind.OUTPUT, usage.output_tokens, batch),
-        long_context_applied=crossed and period.long_context is not None,
+        long_context_applied=crossed and lc is not None,
         batch=batch,
         priced_on=on,
+        service_tier=tier_name,
     )
 
 
 def price_usage(
-    model: ModelPrice, usage: Usage, *, on: dt.date | None = None, batch: bool = False
+    model: ModelPrice,
+    usage: Usage,
+    *,
+    on: dt.date | None = None,
+    batch: bool = False,
+    service_tier: str | None = None,
 ) -> CostBreakdown:
     """Price one request's usage."""
     period = select_period(model, on)
-    return _breakdown(
-        model, period, usage, crossed=crosses_tier(period, usage.input_tokens), batch=batch, on=on
-    )
+    crossed = crosses_tier(period, usage.input_tokens, service_tier)
+    return _breakdown(model, period, usage, crossed=crossed, batch=batch, on=on, service_tier=service_tier)
 
 
 def price_requests(
@@ -100,12 +163,21 @@ def price_requests(
     *,
     on: dt.date | None = None,
     batch: bool = False,
+    service_tier: str | None = None,
 ) -> CostBreakdown:
     """Price `requests` identical requests. The tier is decided per request, then scaled, so a volume
     never crosses a long-context threshold that a single request does not."""
     period = select_period(model, on)
-    crossed = crosses_tier(period, per_request.input_tokens)
-    return _breakdown(model, period, per_request.scaled(requests), crossed=crossed, batch=batch, on=on)
+    crossed = crosses_tier(period, per_request.input_tokens, service_tier)
+    return _breakdown(
+        model,
+        period,
+        per_request.scaled(requests),
+        crossed=crossed,
+        batch=batch,
+        on=on,
+        service_tier=service_tier,
+    )
 
 
 def price_tier_group(
@@ -115,12 +187,16 @@ def price_tier_group(
     crossed_tier: bool,
     on: dt.date | None = None,
     batch: bool = False,
+    service_tier: str | None = None,
 ) -> CostBreakdown:
-    """Price a sum of many requests that an engine grouped by (model, day, batch, tier crossed).
+    """Price a sum of many requests that an engine grouped by (model, day, batch, service tier, tier
+    crossed).
 
     The grouping engine decides per request whether the tier was crossed (it knows each request's prompt
     size, see `tier_threshold`); this applies the matching card, so aggregating first and pricing after is
     exact.
     """
     period = select_period(model, on)
-    return _breakdown(model, period, summed, crossed=crossed_tier, batch=batch, on=on)
+    return _breakdown(
+        model, period, summed, crossed=crossed_tier, batch=batch, on=on, service_tier=service_tier
+    )

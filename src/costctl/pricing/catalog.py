@@ -7,7 +7,7 @@ import os
 import pickle
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,33 +17,71 @@ from costctl.cache import cache_dir, caching_disabled
 from costctl.errors import PricingError, UnknownModelError
 from costctl.models import ModelPrice
 from costctl.pricing import loader as loader_module
-from costctl.pricing.loader import default_overlays, default_pricing_dir, load_models, table_files
+from costctl.pricing.loader import (
+    default_overlays,
+    default_pricing_dir,
+    generated_files,
+    load_models,
+    load_models_from,
+    table_files,
+)
 
 # Snapshot suffixes that name the same priced model: -2024-07-18, -20250514, @20240620, -v1:0 (Bedrock).
 _DATE_SUFFIX = re.compile(r"(-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|@latest|-v\d+:\d+|:\d+)$")
 
 
+def _candidates(name: str) -> list[str]:
+    """The names to try, most specific first: as given, without a provider prefix, without Bedrock's
+    region/vendor prefixes, then each without a snapshot suffix."""
+    candidates = [name.strip().lower()]
+    if "/" in candidates[0]:
+        candidates.append(candidates[0].rsplit("/", 1)[1])
+    if candidates[-1].startswith(("us.", "eu.", "apac.", "global.")) and "anthropic." in candidates[-1]:
+        candidates.append(candidates[-1].split(".", 1)[1])
+    if candidates[-1].startswith("anthropic."):
+        candidates.append(candidates[-1].removeprefix("anthropic."))
+    for cand in list(candidates):
+        stripped = _DATE_SUFFIX.sub("", cand)
+        if stripped != cand:
+            candidates.append(stripped)
+    return candidates
+
+
 @dataclass(frozen=True)
 class Catalog:
+    """The curated tables (`models`), and behind them, loaded only when a name is not ours, the pinned
+    generated tables (genai-prices, then LiteLLM) of `generated_files`."""
+
     models: tuple[ModelPrice, ...]
     _index: dict[str, ModelPrice]
+    generated_files: tuple[Path, ...] = ()
+    _prefixes: tuple[tuple[str, ModelPrice], ...] = ()
 
     @classmethod
-    def from_models(cls, models: Iterable[ModelPrice]) -> Catalog:
+    def from_models(
+        cls, models: Iterable[ModelPrice], generated_files: Iterable[Path] = (), *, first_wins: bool = False
+    ) -> Catalog:
+        """`first_wins` (generated tables): a name already taken by an earlier model is left to it."""
         index: dict[str, ModelPrice] = {}
         kept = tuple(models)
+        prefixes: dict[str, ModelPrice] = {}
         for model in kept:
             for name in (model.id, *model.aliases):
                 key = name.lower()
                 other = index.get(key)
                 if other is not None and other is not model:
+                    if first_wins:
+                        continue
                     raise PricingError(
                         f"name {name!r} of model {model.id!r} is already used by model {other.id!r} "
                         f"({other.source_file}); ids and aliases must be unique",
                         where=model.source_file,
                     )
                 index[key] = model
-        return cls(models=kept, _index=index)
+            for prefix in model.match_prefixes:
+                prefixes.setdefault(prefix, model)
+        ordered = tuple(sorted(prefixes.items(), key=lambda kv: (-len(kv[0]), kv[0])))
+        return cls(models=kept, _index=index, generated_files=tuple(generated_files), _prefixes=ordered)
 
     def __iter__(self) -> Iterator[ModelPrice]:
         return iter(self.models)
@@ -55,58 +93,77 @@ class Catalog:
     def names(self) -> list[str]:
         return sorted(self._index)
 
-    def find(self, name: str) -> ModelPrice | None:
-        """Exact id/alias (case-insensitive) first, then without a provider prefix, then without a
-        snapshot suffix. Never substring matching: that is how `o1` in an agent id buys legacy prices."""
-        candidates = [name.strip().lower()]
-        if "/" in candidates[0]:
-            candidates.append(candidates[0].rsplit("/", 1)[1])
-        if candidates[-1].startswith(("us.", "eu.", "apac.", "global.")) and "anthropic." in candidates[-1]:
-            candidates.append(candidates[-1].split(".", 1)[1])
-        if candidates[-1].startswith("anthropic."):
-            candidates.append(candidates[-1].removeprefix("anthropic."))
-        for cand in list(candidates):
-            stripped = _DATE_SUFFIX.sub("", cand)
-            if stripped != cand:
-                candidates.append(stripped)
+    def generated(self) -> Catalog | None:
+        """The generated tables as a catalog of their own (loaded once, cached like the curated one)."""
+        if not self.generated_files:
+            return None
+        return load_generated(self.generated_files)
+
+    def all_models(self) -> list[ModelPrice]:
+        """Curated models, then every generated model no curated name already covers."""
+        out = list(self.models)
+        gen = self.generated()
+        if gen is not None:
+            out += [m for m in gen.models if self._find_own(_candidates(m.id)[:1]) is None]
+        return out
+
+    def _find_own(self, candidates: list[str]) -> ModelPrice | None:
         for cand in candidates:
             model = self._index.get(cand)
             if model is not None:
                 return model
         return None
 
+    def find(self, name: str) -> ModelPrice | None:
+        """Our curated tables first (exact id/alias, case-insensitive, then without a provider prefix, then
+        without a snapshot suffix), then the generated tables the same way, then a generated table's
+        `match_prefixes` (longest first). Never substring matching: that is how `o1` in an agent id buys
+        legacy prices."""
+        candidates = _candidates(name)
+        model = self._find_own(candidates)
+        if model is not None:
+            return model
+        gen = self.generated()
+        if gen is None:
+            return None
+        model = gen._find_own(candidates)
+        if model is not None:
+            return model
+        for cand in candidates:
+            for prefix, prefixed in gen._prefixes:
+                if cand.startswith(prefix):
+                    return prefixed
+        return None
+
     def get(self, name: str, *, where: str | None = None) -> ModelPrice:
         model = self.find(name)
         if model is None:
-            raise UnknownModelError(name, self.names, where=where)
+            gen = self.generated()
+            names = self.names + (gen.names if gen is not None else [])
+            raise UnknownModelError(name, names, where=where)
         return model
 
 
-def _cache_file(files: list[Path]) -> Path | None:
+def _cache_file(files: list[Path], kind: str = "catalog") -> Path | None:
     """Where a parsed catalog for exactly these files (paths, sizes, mtimes) is cached, or None if disabled."""
     if caching_disabled():
         return None
     digest = hashlib.sha256(f"{__version__}|{sys.version_info[:2]}".encode())
     # the code that defines what is pickled is part of the key: a changed dataclass never meets an old pickle
-    code = [Path(models_module.__file__ or ""), Path(loader_module.__file__ or "")]
+    code = [
+        Path(models_module.__file__ or ""),
+        Path(loader_module.__file__ or ""),
+        Path(__file__),
+    ]
     for path in [*code, *files]:
         stat = path.stat()
         digest.update(f"|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
-    return cache_dir() / f"catalog-{digest.hexdigest()[:32]}.pickle"
+    return cache_dir() / f"{kind}-{digest.hexdigest()[:32]}.pickle"
 
 
-def load_catalog(directory: Path | str | None = None, overlays: Iterable[Path | str] = ()) -> Catalog:
-    """Load and validate the price tables (bundled, `$COSTCTL_PRICING`, or `directory`), then overlays.
-
-    Parsing and validating the YAML costs ~100 ms, more than the rest of an estimate, so the validated
-    catalog is cached (pickle, keyed by the exact files, sizes and mtimes, and the costctl version) under
-    ~/.cache/costctl; any edit to a table invalidates it. COSTCTL_NO_CACHE=1 disables the cache.
-    """
-    root = Path(directory) if directory is not None else default_pricing_dir()
-    overlay_paths = [Path(p) for p in overlays] or default_overlays()
-    files = table_files(root) + [p for p in overlay_paths if p.is_file()]
+def _cached(files: list[Path], kind: str, build: Callable[[], Catalog]) -> Catalog:
     try:
-        cache = _cache_file(files)
+        cache = _cache_file(files, kind)
     except OSError:
         cache = None
     if cache is not None and cache.is_file():
@@ -117,7 +174,7 @@ def load_catalog(directory: Path | str | None = None, overlays: Iterable[Path | 
                 return cached
         except Exception:  # a stale or corrupt cache is rebuilt, never fatal
             pass
-    catalog = Catalog.from_models(load_models(root, overlay_paths))
+    catalog = build()
     if cache is not None:
         try:
             cache.parent.mkdir(parents=True, exist_ok=True)
@@ -128,3 +185,40 @@ def load_catalog(directory: Path | str | None = None, overlays: Iterable[Path | 
         except OSError:
             pass  # a read-only home must not stop an estimate
     return catalog
+
+
+_GENERATED: dict[tuple[Path, ...], Catalog] = {}
+
+
+def load_generated(files: Iterable[Path]) -> Catalog:
+    """The generated tables (several thousand models, ~1 s to validate, a few ms from the pickle cache)."""
+    key = tuple(files)
+    if key not in _GENERATED:
+
+        def build() -> Catalog:
+            models: list[ModelPrice] = []
+            for path in key:
+                models += load_models_from(path)
+            return Catalog.from_models(models, first_wins=True)
+
+        _GENERATED[key] = _cached(list(key), "generated", build)
+    return _GENERATED[key]
+
+
+def load_catalog(directory: Path | str | None = None, overlays: Iterable[Path | str] = ()) -> Catalog:
+    """Load and validate the price tables (bundled, `$COSTCTL_PRICING`, or `directory`), then overlays.
+
+    Parsing and validating the YAML costs ~100 ms, more than the rest of an estimate, so the validated
+    catalog is cached (pickle, keyed by the exact files, sizes and mtimes, and the costctl version) under
+    ~/.cache/costctl; any edit to a table invalidates it. COSTCTL_NO_CACHE=1 disables the cache. The
+    generated tables in `DIR/generated/` are only named here; they load when a name is not ours.
+    """
+    root = Path(directory) if directory is not None else default_pricing_dir()
+    overlay_paths = [Path(p) for p in overlays] or default_overlays()
+    files = table_files(root) + [p for p in overlay_paths if p.is_file()]
+    generated = generated_files(root)
+    return _cached(
+        files + generated,
+        "catalog",
+        lambda: Catalog.from_models(load_models(root, overlay_paths), generated),
+    )

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from costctl.errors import PricingError
-from costctl.models import FineTuning, LongContextTier, ModelPrice, PriceCard, PricePeriod
+from costctl.models import FineTuning, LongContextTier, ModelPrice, PriceCard, PricePeriod, ServiceTier
 
 SCHEMA_ID = "costctl/pricing@1"
 ENV_PRICING_DIR = "COSTCTL_PRICING"
@@ -28,7 +28,18 @@ CARD_KEYS = {
     "cache_write_1h_usd_per_mtok": "cache_write_1h",
     "output_usd_per_mtok": "output",
 }
-FILE_KEYS = {"schema", "provider", "usage_convention", "source_url", "checked", "notes", "models"}
+# `skipped` lists, in a generated table, the source's entries the generator could not express (with why).
+FILE_KEYS = {
+    "schema",
+    "provider",
+    "usage_convention",
+    "source_url",
+    "checked",
+    "notes",
+    "models",
+    "source",
+    "skipped",
+}
 MODEL_KEYS = {
     "id",
     "provider",
@@ -45,11 +56,15 @@ MODEL_KEYS = {
     "notes",
     "prices",
     "fine_tuning",
+    "source",
+    "match_prefixes",
 }
-PERIOD_KEYS = {"from", "to", "batch", "long_context", "notes", *CARD_KEYS}
+PERIOD_KEYS = {"from", "to", "batch", "long_context", "service_tiers", "notes", *CARD_KEYS}
 TIER_KEYS = {"threshold_tokens", "batch", *CARD_KEYS}
+SERVICE_TIER_KEYS = {"long_context", *CARD_KEYS}
+DEFAULT_SOURCE = "costctl"
 FT_KEYS = {"training_usd_per_mtok", "training_usd_per_hour", "batch", *CARD_KEYS}
-KINDS = {"chat", "embedding"}
+KINDS = {"chat", "embedding", "completion"}
 TOKENIZERS = {"o200k_base", "cl100k_base", "approx:anthropic", "approx:google", "approx:generic"}
 
 
@@ -72,15 +87,23 @@ def default_overlays() -> list[Path]:
 
 
 def read_yaml(path: Path) -> Any:
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    """A price table: YAML, or JSON for the generated tables (same keys; JSON parses ~20x faster)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PricingError("file not found", where=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PricingError(f"cannot read: {exc}", where=str(path)) from None
+    if path.suffix == ".json":
+        import json
+
+        try:
+            return json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise PricingError(f"malformed JSON: {exc}", where=str(path)) from None
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         return yaml.load(text, Loader=loader)  # noqa: S506 - safe loader
     except yaml.YAMLError as exc:
@@ -161,7 +184,7 @@ def _parse_card(ctx: _Ctx, mapping: Mapping[str, Any], what: str, *, require: It
 def _parse_period(ctx: _Ctx, raw: Any, index: int, kind: str) -> tuple[PricePeriod, dt.date | None]:
     what = f"prices[{index}]"
     mapping = _check_keys(ctx, raw, PERIOD_KEYS, what)
-    require = ["input_usd_per_mtok"] + (["output_usd_per_mtok"] if kind == "chat" else [])
+    require = ["input_usd_per_mtok"] + (["output_usd_per_mtok"] if kind != "embedding" else [])
     standard = _parse_card(ctx, mapping, what, require=require)
     start = parse_date(ctx, f"{what}.from", mapping["from"]) if mapping.get("from") is not None else None
     end = parse_date(ctx, f"{what}.to", mapping["to"]) if mapping.get("to") is not None else None
@@ -169,25 +192,60 @@ def _parse_period(ctx: _Ctx, raw: Any, index: int, kind: str) -> tuple[PricePeri
     if mapping.get("batch") is not None:
         bmap = _check_keys(ctx, mapping["batch"], CARD_KEYS, f"{what}.batch")
         batch = _parse_card(ctx, bmap, f"{what}.batch", require=require)
-    tier = None
-    if mapping.get("long_context") is not None:
-        tmap = _check_keys(ctx, mapping["long_context"], TIER_KEYS, f"{what}.long_context")
-        if "threshold_tokens" not in tmap:
-            raise ctx.fail(f"missing required field 'threshold_tokens' in {what}.long_context")
-        tier_batch = None
-        if tmap.get("batch") is not None:
-            tbmap = _check_keys(ctx, tmap["batch"], CARD_KEYS, f"{what}.long_context.batch")
-            tier_batch = _parse_card(ctx, tbmap, f"{what}.long_context.batch", require=require)
-        tier = LongContextTier(
-            threshold_tokens=_parse_int(
-                ctx, f"{what}.long_context.threshold_tokens", tmap["threshold_tokens"]
-            ),
-            standard=_parse_card(ctx, tmap, f"{what}.long_context", require=require),
-            batch=tier_batch,
-        )
+    tier = _parse_long_context(ctx, mapping.get("long_context"), f"{what}.long_context", require)
+    service_tiers: list[ServiceTier] = []
+    if mapping.get("service_tiers") is not None:
+        tiers_map = mapping["service_tiers"]
+        if not isinstance(tiers_map, dict) or not tiers_map:
+            raise ctx.fail(
+                f"{what}.service_tiers must be a mapping of tier name to prices, got {tiers_map!r}"
+            )
+        for name, raw_tier in tiers_map.items():
+            from costctl.models import normalise_service_tier
+
+            twhat = f"{what}.service_tiers.{name}"
+            if not isinstance(name, str) or normalise_service_tier(name) != name or name == "batch":
+                raise ctx.fail(
+                    f"{twhat}: a tier name is lower case and not a standard or batch name, got {name!r}"
+                )
+            tmap_ = _check_keys(ctx, raw_tier, SERVICE_TIER_KEYS, twhat)
+            service_tiers.append(
+                ServiceTier(
+                    name=name,
+                    standard=_parse_card(ctx, tmap_, twhat, require=require),
+                    long_context=_parse_long_context(
+                        ctx, tmap_.get("long_context"), f"{twhat}.long_context", require
+                    ),
+                )
+            )
     if start is not None and end is not None and end <= start:
         raise ctx.fail(f"{what}: 'to' ({end}) must be after 'from' ({start})")
-    return PricePeriod(start=start, end=end, standard=standard, batch=batch, long_context=tier), end
+    period = PricePeriod(
+        start=start,
+        end=end,
+        standard=standard,
+        batch=batch,
+        long_context=tier,
+        service_tiers=tuple(service_tiers),
+    )
+    return period, end
+
+
+def _parse_long_context(ctx: _Ctx, raw: Any, what: str, require: list[str]) -> LongContextTier | None:
+    if raw is None:
+        return None
+    tmap = _check_keys(ctx, raw, TIER_KEYS, what)
+    if "threshold_tokens" not in tmap:
+        raise ctx.fail(f"missing required field 'threshold_tokens' in {what}")
+    tier_batch = None
+    if tmap.get("batch") is not None:
+        tbmap = _check_keys(ctx, tmap["batch"], CARD_KEYS, f"{what}.batch")
+        tier_batch = _parse_card(ctx, tbmap, f"{what}.batch", require=require)
+    return LongContextTier(
+        threshold_tokens=_parse_int(ctx, f"{what}.threshold_tokens", tmap["threshold_tokens"]),
+        standard=_parse_card(ctx, tmap, what, require=require),
+        batch=tier_batch,
+    )
 
 
 def _link_periods(ctx: _Ctx, periods: list[tuple[PricePeriod, dt.date | None]]) -> tuple[PricePeriod, ...]:
@@ -216,6 +274,7 @@ def _link_periods(ctx: _Ctx, periods: list[tuple[PricePeriod, dt.date | None]]) 
                 standard=period.standard,
                 batch=period.batch,
                 long_context=period.long_context,
+                service_tiers=period.service_tiers,
             )
         )
     return tuple(linked)
@@ -238,6 +297,9 @@ def parse_model(path: Path, raw: Any, defaults: Mapping[str, Any]) -> ModelPrice
     aliases = mapping.get("aliases", []) or []
     if not isinstance(aliases, list) or not all(isinstance(a, str) and a for a in aliases):
         raise ctx.fail(f"field 'aliases' must be a list of names, got {aliases!r}")
+    prefixes = mapping.get("match_prefixes", []) or []
+    if not isinstance(prefixes, list) or not all(isinstance(a, str) and len(a) >= 3 for a in prefixes):
+        raise ctx.fail(f"field 'match_prefixes' must be a list of names (3+ characters), got {prefixes!r}")
     raw_periods = mapping.get("prices")
     if not isinstance(raw_periods, list) or not raw_periods:
         raise ctx.fail("missing required field 'prices' (a list of price periods, oldest first)")
@@ -278,11 +340,15 @@ def parse_model(path: Path, raw: Any, defaults: Mapping[str, Any]) -> ModelPrice
     provider = mapping.get("provider", defaults.get("provider"))
     if not isinstance(provider, str) or not provider:
         raise ctx.fail("missing required field 'provider'")
+    origin = mapping.get("source", defaults.get("source", DEFAULT_SOURCE))
+    if not isinstance(origin, str) or not origin.strip():
+        raise ctx.fail(f"field 'source' must be a name such as 'costctl', got {origin!r}")
     return ModelPrice(
         id=model_id.strip(),
         provider=provider,
         display_name=str(mapping.get("display_name") or model_id),
         aliases=tuple(aliases),
+        match_prefixes=tuple(p.lower() for p in prefixes),
         tokenizer=tokenizer,
         context_window=_parse_int(ctx, "context_window", mapping["context_window"])
         if mapping.get("context_window") is not None
@@ -301,6 +367,7 @@ def parse_model(path: Path, raw: Any, defaults: Mapping[str, Any]) -> ModelPrice
         fine_tuning=fine_tuning,
         notes=mapping.get("notes"),
         source_file=str(path),
+        source=origin.strip(),
     )
 
 
@@ -314,7 +381,7 @@ def read_table(path: Path) -> tuple[dict[str, Any], list[Any]]:
     models = mapping.get("models")
     if not isinstance(models, list):
         raise ctx.fail("field 'models' must be a list of model entries")
-    defaults = {k: mapping[k] for k in ("provider", "source_url", "checked") if k in mapping}
+    defaults = {k: mapping[k] for k in ("provider", "source_url", "checked", "source") if k in mapping}
     return defaults, models
 
 
@@ -327,11 +394,32 @@ def table_files(directory: Path) -> list[Path]:
     return files
 
 
+GENERATED_DIR = "generated"
+
+
+def generated_files(directory: Path) -> list[Path]:
+    """The pinned, generated tables beside the curated ones (`DIR/generated/*.json`), in priority order:
+    genai-prices first, then LiteLLM (the generator already drops LiteLLM names genai-prices has)."""
+    folder = directory / GENERATED_DIR
+    if not folder.is_dir():
+        return []
+    order = {"genai-prices.json": 0, "litellm.json": 1}
+    return sorted(
+        (p for p in folder.iterdir() if p.suffix == ".json"), key=lambda p: (order.get(p.name, 2), p.name)
+    )
+
+
 def merge_overlay(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
     """An overlay entry overrides the fields it names; `prices` and `fine_tuning` are replaced whole."""
     merged = dict(base)
     merged.update(overlay)
     return merged
+
+
+def load_models_from(path: Path) -> list[ModelPrice]:
+    """Every model of one table file (a generated table: ids are unique within it)."""
+    defaults, models = read_table(path)
+    return [parse_model(path, raw, defaults) for raw in models]
 
 
 def load_models(directory: Path, overlays: Iterable[Path] = ()) -> list[ModelPrice]:
@@ -347,6 +435,7 @@ def load_models(directory: Path, overlays: Iterable[Path] = ()) -> list[ModelPri
             order.append(key)
     for path in overlays:
         defaults, models = read_table(path)
+        defaults = {"source": f"overlay {path.name}", **defaults}
         for raw in models:
             if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
                 raise _Ctx(path).fail("every overlay entry needs a string 'id'")
