@@ -2,7 +2,7 @@
 bench/bench_spark.py).
 
 Built to exercise everything that decides a price, over three months (Feb-Apr 2026):
-- gpt-4o-mini with batch rows; o3-mini whose batch rows have no published batch price (unpriced);
+- gpt-4o-mini with batch rows; deepseek-reasoner whose batch rows have no published batch price (unpriced);
 - claude-sonnet-4-6 and gemini-2.5-pro with prompts on both sides of their 200k long-context tier, and
   claude-sonnet-4-6's tier ending with its 2026-03-13 price period (the windows join must honour dates);
 - gpt-5.4, priced only from 2026-03-05 (earlier rows unpriced);
@@ -17,8 +17,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-MODELS = ("gpt-4o-mini", "claude-sonnet-4-6", "gemini-2.5-pro", "gpt-5.4", "o3-mini", "acme-llm-7")
-PROVIDERS = ("openai", "anthropic", "google", "openai", "openai", "acme")
+MODELS = ("gpt-4o-mini", "claude-sonnet-4-6", "gemini-2.5-pro", "gpt-5.4", "deepseek-reasoner", "acme-llm-7")
+PROVIDERS = ("openai", "anthropic", "google", "openai", "deepseek", "acme")
 
 GENERATE_SQL = """
 INSERT INTO requests (ts, request_id, provider, model, input_tokens, cached_input_tokens, cache_write_5m_tokens,

@@ -92,7 +92,7 @@ def test_unknown_model_and_missing_batch_price_are_unpriced_never_zero(catalog: 
     rows = [
         row(1),
         row(2, model="acme-internal-7b", input_tokens=4000, output_tokens=50),
-        row(3, model="gpt-5.4-mini", is_batch=True),
+        row(3, model="groq/qwen/qwen3-32b", is_batch=True),
     ]
     result = run_rollup(catalog, make_db(tmp_path, rows), RollupSpec(("model",)))
     assert result.total.unpriced_requests == 2
@@ -102,7 +102,7 @@ def test_unknown_model_and_missing_batch_price_are_unpriced_never_zero(catalog: 
     assert by_model["acme-internal-7b"]["unpriced_requests"] == 1
     reasons = {u["model"]: u["reason"] for u in result.unpriced}
     assert "unknown model" in reasons["acme-internal-7b"]
-    assert "batch" in reasons["gpt-5.4-mini"]
+    assert "batch" in reasons["groq/qwen/qwen3-32b"]
     assert result.total.cost_usd == expected_cost(catalog, rows[:1])
 
 

@@ -23,7 +23,7 @@ AUDIT_SQL = (
     "source_line % 17 = 0 THEN NULL ELSE 's' || (source_line % 3) END, max_tokens = 4096",
     "UPDATE requests SET finish_reason = 'length' WHERE source_line % 11 = 0",
     "UPDATE requests SET reasoning_tokens = output_tokens - 2 WHERE source_line % 33 = 0 AND model IN "
-    "('o3-mini', 'gpt-5.4')",
+    "('deepseek-reasoner', 'gpt-5.4')",
     "UPDATE requests SET environment = 'ci' WHERE source_line % 9 = 0",
     # resends within a minute: duplicates, or truncation retries after a `length`
     "INSERT INTO requests SELECT * REPLACE (ts + INTERVAL 7 SECOND AS ts, request_id || '-again' AS request_id, "
