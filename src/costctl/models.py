@@ -65,12 +65,13 @@ STANDARD_TIERS = frozenset({"default", "auto", "standard", "standard_only", "on_
 def normalise_service_tier(value: str | None) -> str | None:
     """The price-relevant tier name a log or flag gives: None for the standard rate, else lower case.
 
-    `batch` is not a service tier here: it is the batch card, chosen by `batch=True`.
+    `batch` is not a service tier here: it is the batch card, chosen by `batch=True` (logs that say
+    `service_tier: batch` also set `is_batch`), so it normalises to None like the standard names.
     """
     if value is None:
         return None
     name = value.strip().lower()
-    if not name or name in STANDARD_TIERS:
+    if not name or name in STANDARD_TIERS or name == "batch":
         return None
     return name
 

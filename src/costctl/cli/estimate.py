@@ -68,6 +68,13 @@ def estimate(
     ] = 0,
     reasoning_tokens: Annotated[int, typer.Option(help="Part of the output spent on reasoning.")] = 0,
     batch: Annotated[bool, typer.Option("--batch", help="Price at the batch API rates.")] = False,
+    service_tier: Annotated[
+        str | None,
+        typer.Option(
+            "--service-tier",
+            help="Price at a service tier's rates: flex, priority (OpenAI), fast (Anthropic fast mode), ...",
+        ),
+    ] = None,
     at: Annotated[
         str | None, typer.Option("--at", help="Price in force on this date (YYYY-MM-DD); default today.")
     ] = None,
@@ -197,6 +204,8 @@ def estimate(
 
     day = parse_day(at)
     models = split_models(model)
+    if service_tier is not None and service_tier.strip().lower() == "batch":
+        raise InputError("--service-tier batch: use --batch for batch API rates")
     for flag, value in (
         ("--max-tokens", max_tokens),
         ("--cap-output", cap_output),
@@ -226,7 +235,14 @@ def estimate(
     if request is not None:
         body = _read_json(request, "--request")
         report = cmd.estimate_request(
-            cat, body, on=day, model_names=models, output_tokens=out_tokens, where=str(request), batch=batch
+            cat,
+            body,
+            on=day,
+            model_names=models,
+            output_tokens=out_tokens,
+            where=str(request),
+            batch=batch,
+            service_tier=service_tier,
         )
         emit(report, fmt, output)
         return
@@ -238,7 +254,14 @@ def estimate(
             raise InputError("give either a prompt (--text/--file/stdin) or --input-tokens, not both")
         system_text = _read_text_file(system, "--system") if system is not None else None
         report = cmd.estimate_text(
-            cat, models, prompt, output_tokens=out_tokens or 0, on=day, system=system_text, batch=batch
+            cat,
+            models,
+            prompt,
+            output_tokens=out_tokens or 0,
+            on=day,
+            system=system_text,
+            batch=batch,
+            service_tier=service_tier,
         )
     else:
         if input_tokens is None:
@@ -253,7 +276,7 @@ def estimate(
             cache_write_1h_tokens=cache_write_1h_tokens,
             reasoning_tokens=reasoning_tokens,
         )
-        report = cmd.estimate_usage(cat, models, usage, on=day, batch=batch)
+        report = cmd.estimate_usage(cat, models, usage, on=day, batch=batch, service_tier=service_tier)
     emit(report, fmt, output)
 
 

@@ -20,20 +20,28 @@ AtOpt = Annotated[str | None, typer.Option("--at", help="Prices in force on this
 @handle_errors
 def list_(
     provider: Annotated[str | None, typer.Option(help="Only this provider.")] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(help="Only prices from this source: costctl, genai-prices, litellm or overlay."),
+    ] = None,
     at: AtOpt = None,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
     pricing: PricingDirOpt = None,
     pricing_overlay: OverlayOpt = None,
 ) -> None:
-    """List every priced model with its current rates (USD per 1M tokens).
+    """List every priced model with its current rates (USD per 1M tokens) and where each price comes from.
+
+    Our hand-checked tables (source costctl) come first; the pinned tables generated from genai-prices and
+    LiteLLM follow for every model we do not curate.
 
     Example: costctl pricing list --provider anthropic --format markdown
     """
     from costctl.cli.options import parse_day
     from costctl.commands.pricing import list_models
 
-    emit(list_models(catalog(pricing, pricing_overlay), on=parse_day(at), provider=provider), fmt, output)
+    cat = catalog(pricing, pricing_overlay)
+    emit(list_models(cat, on=parse_day(at), provider=provider, source=source), fmt, output)
 
 
 @app.command("show")

@@ -104,7 +104,14 @@ def price_group(model: ModelPrice | None, g: GroupRow) -> PricedGroup:
         zero = CostBreakdown(model.id, ZERO, ZERO, ZERO, ZERO, batch=g.is_batch, priced_on=g.day)
         return PricedGroup(g, model.id, model.provider, zero)
     try:
-        cost = price_tier_group(model, usage_of(g), crossed_tier=g.tier_crossed, on=g.day, batch=g.is_batch)
+        cost = price_tier_group(
+            model,
+            usage_of(g),
+            crossed_tier=g.tier_crossed,
+            on=g.day,
+            batch=g.is_batch,
+            service_tier=g.service_tier,
+        )
     except MissingPriceError as exc:
         return PricedGroup(g, model.id, model.provider, None, exc.message)
     return PricedGroup(g, model.id, model.provider, cost)

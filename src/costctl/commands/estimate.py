@@ -22,6 +22,13 @@ class PricedModel:
     cost: CostBreakdown
 
 
+def source_note(model: ModelPrice) -> str:
+    """Said whenever a price comes from a table we did not check by hand."""
+    return f"{model.id}: price from {model.source} (bundled, pinned table; not hand-checked by costctl)" + (
+        f"; {model.notes}" if model.notes and model.source.startswith(("genai-prices", "litellm")) else ""
+    )
+
+
 def breakdown_fields(cost: CostBreakdown) -> dict[str, Any]:
     return {
         "input_usd": cost.input_usd,
@@ -31,6 +38,7 @@ def breakdown_fields(cost: CostBreakdown) -> dict[str, Any]:
         "total_usd": cost.total_usd,
         "long_context_applied": cost.long_context_applied,
         "batch": cost.batch,
+        "service_tier": cost.service_tier,
     }
 
 
@@ -50,6 +58,7 @@ def priced_row(p: PricedModel) -> dict[str, Any]:
     return {
         "model": p.model.id,
         "provider": p.model.provider,
+        "price_source": p.model.source,
         **usage_fields(p.usage, p.input_count),
         **breakdown_fields(p.cost),
     }
@@ -67,6 +76,7 @@ ESTIMATE_COLUMNS = [
     Column("cache_write_usd", "Cache write", "usd"),
     Column("output_usd", "Output", "usd"),
     Column("total_usd", "Total", "usd"),
+    Column("price_source", "Price source"),
 ]
 
 
@@ -80,6 +90,8 @@ def comparison_report(priced: Sequence[PricedModel], *, on: dt.date, title: str 
     if any(not p.input_count.exact for p in ordered):
         notes.append("approximate token counts are marked 'approximate'; see README 'Token counts'")
     for p in ordered:
+        if p.model.source != "costctl":
+            notes.append(source_note(p.model))
         if p.cost.long_context_applied:
             notes.append(
                 f"{p.model.id}: prompt exceeds the long-context threshold; every token at the tier rate"
@@ -99,13 +111,18 @@ def estimate_usage(
     *,
     on: dt.date,
     batch: bool = False,
+    service_tier: str | None = None,
 ) -> Report:
     """Price a known usage on each model."""
     priced = []
     for name in model_names:
         model = catalog.get(name)
         count = TokenCount(usage.input_tokens, True, "given")
-        priced.append(PricedModel(model, usage, count, price_usage(model, usage, on=on, batch=batch)))
+        priced.append(
+            PricedModel(
+                model, usage, count, price_usage(model, usage, on=on, batch=batch, service_tier=service_tier)
+            )
+        )
     return comparison_report(priced, on=on)
 
 
@@ -118,6 +135,7 @@ def estimate_text(
     on: dt.date,
     system: str | None = None,
     batch: bool = False,
+    service_tier: str | None = None,
 ) -> Report:
     """Count a prompt with each model's tokenizer (chat-framed as a user message after an optional system
     message) and price it."""
@@ -131,7 +149,11 @@ def estimate_text(
         model = catalog.get(name)
         count = count_chat_tokens(messages, model.tokenizer)
         usage = Usage(input_tokens=count.tokens, output_tokens=output_tokens)
-        priced.append(PricedModel(model, usage, count, price_usage(model, usage, on=on, batch=batch)))
+        priced.append(
+            PricedModel(
+                model, usage, count, price_usage(model, usage, on=on, batch=batch, service_tier=service_tier)
+            )
+        )
     return comparison_report(priced, on=on)
 
 
@@ -144,6 +166,7 @@ def estimate_request(
     output_tokens: int | None = None,
     where: str = "request",
     batch: bool = False,
+    service_tier: str | None = None,
 ) -> Report:
     """Price an OpenAI chat-completions request body: its messages and tools counted as the API bills
     `usage.prompt_tokens`, output at `output_tokens` or the body's max tokens (worst case)."""
@@ -161,7 +184,11 @@ def estimate_request(
         model = catalog.get(name, where=where)
         count = request.count(model.tokenizer)
         usage = Usage(input_tokens=count.tokens, output_tokens=out)
-        priced.append(PricedModel(model, usage, count, price_usage(model, usage, on=on, batch=batch)))
+        priced.append(
+            PricedModel(
+                model, usage, count, price_usage(model, usage, on=on, batch=batch, service_tier=service_tier)
+            )
+        )
     report = comparison_report(priced, on=on)
     if request.max_output_tokens is None and output_tokens is None:
         report.notes.append(

@@ -35,6 +35,17 @@ def period_dict(period: PricePeriod) -> dict[str, Any]:
         data["long_context"] = {"threshold_tokens": tier.threshold_tokens, **_card_dict("", tier.standard)}
         if tier.batch:
             data["long_context"]["batch"] = _card_dict("", tier.batch)
+    if period.service_tiers:
+        data["service_tiers"] = {}
+        for named in period.service_tiers:
+            entry = _card_dict("", named.standard)
+            if named.long_context:
+                lc = named.long_context
+                entry["long_context"] = {
+                    "threshold_tokens": lc.threshold_tokens,
+                    **_card_dict("", lc.standard),
+                }
+            data["service_tiers"][named.name] = entry
     return data
 
 
@@ -44,15 +55,18 @@ def model_dict(model: ModelPrice, on: dt.date) -> dict[str, Any]:
         "id": model.id,
         "provider": model.provider,
         "display_name": model.display_name,
+        "price_source": model.source,
         "kind": model.kind,
         "aliases": list(model.aliases),
         "tokenizer": model.tokenizer,
         "token_count": "exact" if model.tokenizer_is_exact else "approximate",
         "context_window": model.context_window,
+        "context_window_tokens": model.context_window_tokens,
         "max_output_tokens": model.max_output_tokens,
         "min_cacheable_tokens": model.min_cacheable_tokens,
         "source_url": model.source_url,
         "checked": model.checked,
+        "notes": model.notes,
         "current": period_dict(period) if period else None,
         "history": [period_dict(p) for p in model.periods],
     }
@@ -72,17 +86,29 @@ LIST_COLUMNS = [
     Column("cache_read_usd_per_mtok", "Cached $/M", "usd"),
     Column("output_usd_per_mtok", "Output $/M", "usd"),
     Column("batch", "Batch"),
+    Column("service_tiers", "Tiers"),
     Column("long_context_threshold", "Long ctx >", "int"),
     Column("context_window", "Context", "int"),
     Column("token_count", "Tokens"),
+    Column("source", "Source"),
     Column("checked", "Checked"),
 ]
 
 
-def list_models(catalog: Catalog, *, on: dt.date, provider: str | None = None) -> Report:
-    rows = []
-    for model in catalog:
+def list_models(
+    catalog: Catalog, *, on: dt.date, provider: str | None = None, source: str | None = None
+) -> Report:
+    """Every priced model: our curated tables, then the generated ones (each row says its source)."""
+    rows: list[dict[str, Any]] = []
+    models = catalog.all_models()
+    if provider is not None:
+        _known(provider, {m.provider for m in models}, "provider")
+    if source is not None:
+        _known(source, {m.source.split()[0] for m in models}, "source")
+    for model in models:
         if provider and model.provider != provider:
+            continue
+        if source and model.source.split()[0] != source:
             continue
         period = model.period_at(on)
         if period is None:
@@ -96,16 +122,33 @@ def list_models(catalog: Catalog, *, on: dt.date, provider: str | None = None) -
                 "cache_read_usd_per_mtok": period.standard.cache_read,
                 "output_usd_per_mtok": period.standard.output,
                 "batch": period.batch is not None,
+                "service_tiers": ",".join(t.name for t in period.service_tiers),
                 "long_context_threshold": period.long_context.threshold_tokens
                 if period.long_context
                 else None,
                 "context_window": model.context_window,
                 "token_count": "exact" if model.tokenizer_is_exact else "approximate",
+                "source": model.source,
                 "checked": model.checked.isoformat(),
             }
         )
-    rows.sort(key=lambda r: (r["provider"], r["id"]))
-    return Report("pricing list", {"priced_on": on, "models": rows}, [Table(LIST_COLUMNS, rows)])
+    rows.sort(key=lambda r: (r["provider"], r["source"] != "costctl", r["id"].lower()))
+    by_source: dict[str, int] = {}
+    for row in rows:
+        by_source[row["source"]] = by_source.get(row["source"], 0) + 1
+    notes = [
+        f"{len(rows)} models priced on {on}: "
+        + ", ".join(f"{n} from {src}" for src, n in sorted(by_source.items(), key=lambda kv: -kv[1]))
+    ]
+    data = {"priced_on": on, "models": rows, "by_source": by_source}
+    return Report("pricing list", data, [Table(LIST_COLUMNS, rows)], notes=notes)
+
+
+def _known(value: str, known: set[str], what: str) -> None:
+    if value not in known:
+        from costctl.errors import did_you_mean
+
+        raise InputError(f"--{what} {value!r} matches no priced model{did_you_mean(value, known)}")
 
 
 def show_model(catalog: Catalog, name: str, *, on: dt.date) -> Report:
@@ -122,14 +165,25 @@ def show_model(catalog: Catalog, name: str, *, on: dt.date) -> Report:
             rows.append(_period_row(period, f"> {tier.threshold_tokens:,} tokens", tier.standard))
             if tier.batch:
                 rows.append(_period_row(period, f"batch > {tier.threshold_tokens:,} tokens", tier.batch))
+        for named in period.service_tiers:
+            rows.append(_period_row(period, f"tier {named.name}", named.standard))
+            if named.long_context:
+                lc = named.long_context
+                rows.append(
+                    _period_row(period, f"tier {named.name} > {lc.threshold_tokens:,} tokens", lc.standard)
+                )
     columns = [
         Column("from", "From"),
         Column("to", "To"),
         Column("card", "Prices"),
         *[Column(f, f.replace("_", " ") + " $/M", "usd") for f in CARD_FIELDS],
     ]
-    title = f"{model.display_name} ({model.id}, {model.provider}) — source {model.source_url}, checked {model.checked}"
-    return Report("pricing show", data, [Table(columns, rows)], title=title)
+    title = (
+        f"{model.display_name} ({model.id}, {model.provider}) — prices from {model.source}, "
+        f"{model.source_url}, checked {model.checked}"
+    )
+    notes = [model.notes] if model.notes and model.source != "costctl" else []
+    return Report("pricing show", data, [Table(columns, rows)], title=title, notes=notes)
 
 
 def _period_row(period: PricePeriod, label: str, card: PriceCard) -> dict[str, Any]:

@@ -33,6 +33,8 @@ Units and conventions:
   The prefix must reach the model's `min_cacheable_tokens`; OpenAI caches in 1,024 + 128k-token steps; on
   models with a cache-write price every miss writes the prefix (reference/audit.md §3, pricing.md §2.1).
 - `batch_share`: share of requests sent through the batch API. `retry_rate`: extra requests re-sent whole.
+- `service_tier`: the other requests' service tier when it changes the rate (`flex`, `priority`, `fast`); a
+  tier the model's table does not publish leaves those requests unpriced (exit 3), never at standard rates.
 - `fan_out`: `{agents: N, context_tokens: T, output_tokens: O}`: each request starts N sub-agent calls, each
   re-sending a fixed context of T tokens (orchestration frameworks do this).
 - `growth_pct_per_month` (workload or component): traffic of month i is base x (1 + g/100)^i, rounded.
@@ -91,6 +93,7 @@ _COMPONENT_KEYS = {
     "history",
     "cache_hit_rate",
     "batch_share",
+    "service_tier",
     "retry_rate",
     "fan_out",
 }
@@ -121,6 +124,7 @@ class Component:
     history: bool = False
     cache_hit_rate: Decimal = ZERO
     batch_share: Decimal = ZERO
+    service_tier: str | None = None  # the non-batch requests' tier (flex, priority, fast, ...)
     retry_rate: Decimal = ZERO
     fan_out: FanOut | None = None
     growth_pct_per_month: Decimal | None = None
@@ -318,6 +322,7 @@ def _component(where: _Where, raw: Any, index: int, days: int, base: Path) -> Co
         history=history,
         cache_hit_rate=_share(cw, "cache_hit_rate", raw.get("cache_hit_rate", 0)),
         batch_share=_share(cw, "batch_share", raw.get("batch_share", 0)),
+        service_tier=_service_tier(cw, raw.get("service_tier")),
         retry_rate=_share(cw, "retry_rate", raw.get("retry_rate", 0)),
         fan_out=fan_out,
         growth_pct_per_month=_number(cw, "growth_pct_per_month", growth, maximum=Decimal(1000))
@@ -325,6 +330,18 @@ def _component(where: _Where, raw: Any, index: int, days: int, base: Path) -> Co
         else None,
         tags={str(k): str(v) for k, v in tags.items()},
     )
+
+
+def _service_tier(cw: _Where, value: Any) -> str | None:
+    from costctl.models import normalise_service_tier
+
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise cw.error("service_tier", f"expected a tier name such as flex, priority or fast, got {value!r}")
+    if value.strip().lower() == "batch":
+        raise cw.error("service_tier", "'batch' is not a service tier here; use batch_share")
+    return normalise_service_tier(value)
 
 
 def parse_workload(raw: Any, *, source: str, base: Path) -> Workload:
@@ -465,6 +482,7 @@ class _Acc:
         batch: bool,
         strict: bool,
         what: str,
+        service_tier: str | None = None,
     ) -> None:
         if n == 0:
             return
@@ -473,7 +491,9 @@ class _Acc:
         self.calls += n
         self.usage = self.usage + per_request.scaled(n)
         try:
-            priced = price_requests(model, per_request, n, on=on, batch=batch)
+            priced = price_requests(
+                model, per_request, n, on=on, batch=batch, service_tier=None if batch else service_tier
+            )
         except MissingPriceError as exc:
             if strict:
                 raise
@@ -504,8 +524,10 @@ def _price_share(
     on: dt.date,
     strict: bool,
     what: str,
+    service_tier: str | None = None,
 ) -> None:
-    """Price `requests` identical requests split into cache hits/misses and batch/standard."""
+    """Price `requests` identical requests split into cache hits/misses and batch/standard (the standard
+    share at `service_tier`'s rates when one is set)."""
     cached = cacheable_prefix(model, prefix) if hit_rate > 0 else 0
     card = model.current.standard
     writes = cached > 0 and (card.cache_write_5m is not None)
@@ -521,7 +543,9 @@ def _price_share(
         ),
     ):
         in_batch, standard = _split(count, batch_share)
-        acc.add(model, usage, standard, on=on, batch=False, strict=strict, what=what)
+        acc.add(
+            model, usage, standard, on=on, batch=False, strict=strict, what=what, service_tier=service_tier
+        )
         acc.add(model, usage, in_batch, on=on, batch=True, strict=strict, what=f"{what} (batch)")
 
 
@@ -568,19 +592,20 @@ def _project_component(
                 _price_share(
                     acc, target, requests=sessions, prefix=system_tokens, rest_input=user_tokens + k * exchange,
                     output=comp.output_tokens, hit_rate=comp.cache_hit_rate, batch_share=comp.batch_share,
-                    on=on, strict=strict, what=what,
+                    on=on, strict=strict, what=what, service_tier=comp.service_tier,
                 )  # fmt: skip
         else:
             _price_share(
                 acc, target, requests=n, prefix=system_tokens, rest_input=user_tokens, output=comp.output_tokens,
                 hit_rate=comp.cache_hit_rate, batch_share=comp.batch_share, on=on, strict=strict, what=what,
+                service_tier=comp.service_tier,
             )  # fmt: skip
         if comp.fan_out and comp.fan_out.agents:
             # Sub-agents re-send a fixed context: a static prefix that the cache lever can read.
             _price_share(
                 acc, target, requests=n * comp.fan_out.agents, prefix=comp.fan_out.context_tokens, rest_input=0,
                 output=comp.fan_out.output_tokens, hit_rate=comp.cache_hit_rate, batch_share=comp.batch_share,
-                on=on, strict=strict, what=f"{what} sub-agents",
+                on=on, strict=strict, what=f"{what} sub-agents", service_tier=comp.service_tier,
             )  # fmt: skip
     cost = acc.cost or CostBreakdown(model.id, ZERO, ZERO, ZERO, ZERO, priced_on=on)
     return ComponentProjection(

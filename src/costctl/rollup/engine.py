@@ -50,6 +50,13 @@ class Dialect:
         """A tag value by bound JSON path parameter."""
         return f"json_extract_string({column}, ?)"
 
+    def service_tier(self) -> str:
+        """The price tier a row asks for, from its tags: Claude `speed: fast` is the `fast` tier, else the
+        logged `service_tier` (OpenAI flex/priority/default, Anthropic standard/priority)."""
+        speed = "lower(json_extract_string(r.tags, '$.speed'))"
+        tier = "lower(json_extract_string(r.tags, '$.service_tier'))"
+        return f"CASE WHEN {speed} = 'fast' THEN 'fast' ELSE {tier} END"
+
     def requests_expr(self) -> str:
         """How many requests a row stands for: 1, or the usage-export aggregate count."""
         path = f"'$.{AGGREGATED_REQUESTS_TAG}'"
@@ -105,6 +112,7 @@ class RollupSql:
             "coalesce(r.is_batch, FALSE) AS is_batch",
             "coalesce(r.gateway_cache_hit, FALSE) AS gateway_cache_hit",
             f"{crossed} AS tier_crossed",
+            f"{self.dialect.service_tier()} AS service_tier",
             *dim_cols,
         ]
         if spec.split_reported:
@@ -134,11 +142,13 @@ def group_rows(records: list[tuple[Any, ...]], spec: RollupSpec) -> list[GroupRo
     """Turn the grouped query's records (column order of `RollupSql.grouped`) into GroupRows."""
     from decimal import Decimal
 
+    from costctl.models import normalise_service_tier
+
     dims = [d for d in spec.dimensions if d != "model"]
     out: list[GroupRow] = []
     for rec in records:
-        raw_model, day, is_batch, gw, crossed = rec[:5]
-        pos = 5
+        raw_model, day, is_batch, gw, crossed, tier = rec[:6]
+        pos = 6
         dim_values = dict(zip(dims, rec[pos : pos + len(dims)], strict=False))
         pos += len(dims)
         has_reported = None
@@ -156,6 +166,7 @@ def group_rows(records: list[tuple[Any, ...]], spec: RollupSpec) -> list[GroupRo
                 is_batch=bool(is_batch),
                 gateway_cache_hit=bool(gw),
                 tier_crossed=bool(crossed),
+                service_tier=normalise_service_tier(str(tier)) if tier is not None else None,
                 dims=dim_values,
                 requests=int(requests),
                 input_tokens=sums[0],

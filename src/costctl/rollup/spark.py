@@ -542,6 +542,9 @@ class SparkEngine:
             F.coalesce(F.col("is_batch"), F.lit(False)).alias("is_batch"),
             F.coalesce(F.col("gateway_cache_hit"), F.lit(False)).alias("gateway_cache_hit"),
             crossed.alias("tier_crossed"),
+            F.when(F.lower(F.get_json_object(F.col("tags"), "$.speed")) == "fast", F.lit("fast"))
+            .otherwise(F.lower(F.get_json_object(F.col("tags"), "$.service_tier")))
+            .alias("service_tier"),
             *[F.col(DIMENSIONS[d]).alias(f"dim_{d}") for d in dims],
         ]
         if spec.split_reported:

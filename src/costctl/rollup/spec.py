@@ -138,6 +138,7 @@ class GroupRow:
     reasoning_tokens: int
     reported_cost_usd: Decimal | None = None
     reported_requests: int = 0
+    service_tier: str | None = None  # normalised (None = standard rates); see costctl.models.ServiceTier
     has_reported: bool | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
