@@ -246,7 +246,7 @@ def _claude_line(i: int, model: str, speed: str | None) -> str:
         {
             "type": "assistant",
             "sessionId": "s1",
-            "timestamp": "2026-06-01T10:00:0%dZ" % i,
+            "timestamp": f"2026-06-01T10:00:0{i}Z",
             "cwd": "/home/dev/proj",
             "requestId": f"req_{i}",
             "message": {"id": f"msg_{i}", "role": "assistant", "model": model, "usage": usage},
