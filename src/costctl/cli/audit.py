@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +28,7 @@ from costctl.cli.engines import (
 )
 from costctl.errors import ExitCode, InputError
 from costctl.report import Format, Report
+from costctl.values import parse_usd
 
 app = typer.Typer(
     help="Price system-prompt bloat and output-length waste, finding by finding ($/month).",
@@ -44,18 +45,6 @@ FailOverOpt = Annotated[
     str | None,
     typer.Option("--fail-over", help="Exit 1 when the monthly waste found exceeds this many USD (CI gate)."),
 ]
-
-
-def _usd(value: str | None, flag: str) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        amount = Decimal(value.strip().lstrip("$").replace(",", ""))
-    except InvalidOperation:
-        raise InputError(f"{flag}: expected an amount in USD such as 25 or 12.50, got {value!r}") from None
-    if not amount.is_finite() or amount < 0:
-        raise InputError(f"{flag}: expected a non-negative amount in USD, got {value!r}")
-    return amount
 
 
 def _share(value: float | None, flag: str) -> Decimal | None:
@@ -143,7 +132,7 @@ def prompt(
     from costctl.cli.options import parse_day
     from costctl.commands import audit as cmd
 
-    limit = _usd(fail_over, "--fail-over")
+    limit = parse_usd(fail_over, "--fail-over") if fail_over is not None else None
     if parallel < 1:
         raise InputError(f"--parallel must be at least 1, got {parallel}")
     if extra_input_tokens < 0:
@@ -210,7 +199,7 @@ def logs(
     """
     from costctl.commands import audit as cmd
 
-    limit = _usd(fail_over, "--fail-over")
+    limit = parse_usd(fail_over, "--fail-over") if fail_over is not None else None
     if days < 1:
         raise InputError(f"--days must be at least 1, got {days}")
     if engine_name(engine) == "spark":

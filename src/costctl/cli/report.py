@@ -118,8 +118,9 @@ def report(
 
       costctl report --engine spark --source s3a://lake/llm-requests/ --month 2026-10 -o report.html
     """
-    from costctl.cli.attribute import load_budgets_file, parse_named_usd, parse_usd
-    from costctl.commands.report import MonthlyOptions, load_audit, monthly_report, parse_month
+    from costctl.cli.attribute import load_budgets_file, parse_named_usd
+    from costctl.commands.report import MonthlyOptions, load_audit, monthly_report
+    from costctl.values import parse_month, parse_number, parse_percent, parse_usd
 
     if not month:
         raise InputError("--month is required, e.g. --month 2026-10")
@@ -128,14 +129,14 @@ def report(
     feature_budgets = load_budgets_file(budgets) if budgets is not None else {}
     feature_budgets.update(parse_named_usd(budget, "--budget"))
     opts = MonthlyOptions(
-        month=parse_month(month),
+        month=parse_month(month, "--month"),
         top=top,
         budgets=feature_budgets,
         total_budget_usd=parse_usd(total_budget, "--total-budget") if total_budget else None,
         shared_costs=parse_named_usd(shared_cost, "--shared-cost"),
-        overhead_pct=parse_usd(overhead_pct, "--overhead-pct") if overhead_pct else None,
+        overhead_pct=parse_percent(overhead_pct, "--overhead-pct") if overhead_pct else None,
         allocate_by=allocate_by,
-        anomaly_factor=parse_usd(anomaly_factor, "--anomaly-factor"),
+        anomaly_factor=parse_number(anomaly_factor, "--anomaly-factor"),
         audit=load_audit(audit) if audit is not None else None,
         audit_source=str(audit) if audit is not None else None,
         workload=workload,

@@ -7,7 +7,6 @@ compares that figure with the user's limit (the CLI decides the exit code).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -241,10 +240,6 @@ def waste_usd(report: Report) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def today() -> dt.date:
-    return dt.datetime.now(dt.timezone.utc).date()
-
-
 # ------------------------------------------------------------------------------------------------ logs
 
 LOG_FINDING_COLUMNS = [
@@ -372,24 +367,18 @@ def _audit_log(catalog: Catalog, con: Any, where: str, days: int) -> Report:
             title="Output length vs max_tokens",
         ),
         Table(
-            [Column("metric", "Total"), Column("value", "Value")],
+            [Column("metric", "Total"), Column("value", "Value", "row")],
             [
-                {"metric": "requests", "value": total.requests},
-                {"metric": "observed cost", "value": _usd_text(total.usd)},
-                {"metric": "monthly cost", "value": _usd_text(total.usd * scale)},
-                {"metric": "billed waste per month", "value": _usd_text(billed)},
-                {"metric": "unpriced requests", "value": total.unpriced_requests},
+                {"metric": "requests", "value": total.requests, "kind": "int"},
+                {"metric": "observed cost", "value": total.usd, "kind": "usd"},
+                {"metric": "monthly cost", "value": total.usd * scale, "kind": "usd"},
+                {"metric": "billed waste per month", "value": billed, "kind": "usd"},
+                {"metric": "unpriced requests", "value": total.unpriced_requests, "kind": "int"},
             ],
             title="Totals",
         ),
     ]
     return Report("audit logs", data, tables, notes, title="costctl audit logs")
-
-
-def _usd_text(value: Decimal) -> str:
-    from costctl.render.values import format_usd
-
-    return format_usd(value)
 
 
 def _has_rows(con: Any) -> bool:
