@@ -27,3 +27,23 @@ def test_no_command_imports_a_renderer_or_formatter():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module:
                 assert not node.module.startswith("costctl.render"), f"{path.name} imports {node.module}"
+
+
+def test_every_format_has_a_renderer_or_a_clear_error():
+    from costctl.errors import InputError
+    from costctl.render import formats_for, render
+    from costctl.report import Format, Report
+
+    report = Report("estimate", {"total_usd": 1}, [])
+    assert formats_for("estimate") == [Format.TABLE, Format.JSON, Format.CSV, Format.MARKDOWN]
+    assert Format.HTML in formats_for("report") and Format.SARIF in formats_for("audit logs")
+    for fmt in Format:
+        if fmt in formats_for("estimate"):
+            assert isinstance(render(report, fmt), str)
+        else:
+            try:
+                render(report, fmt)
+            except InputError as exc:
+                assert "use table, json, csv, markdown" in str(exc)
+            else:
+                raise AssertionError(f"{fmt} rendered for estimate")

@@ -118,13 +118,15 @@ def emit(
     text = render(report, fmt)
     if transform is not None:
         text = transform(text)
-    for line in report.notes:
-        note(f"note: {line}")
+    # deliver first: when writing `-o` fails, its error is then the only line on stderr
     if output is not None:
         write_atomic(output, text)
-        note(f"wrote {output}")
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
+    for line in report.notes:
+        note(f"note: {line}")
+    if output is not None:
+        note(f"wrote {output}")
     if exit_on_verdict and report.exit_code:
         raise typer.Exit(report.exit_code)

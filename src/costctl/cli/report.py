@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from costctl.cli.common import OverlayOpt, PricingDirOpt, catalog, handle_errors, note, write_atomic
+from costctl.cli.common import OverlayOpt, PricingDirOpt, catalog, emit, handle_errors
 from costctl.cli.engines import EngineOpt, SourceOpt, SparkConfOpt, SparkMasterOpt, open_engine
 from costctl.errors import InputError
 from costctl.report import Format
@@ -145,24 +144,4 @@ def report(
     cat = catalog(pricing, pricing_overlay)
     with open_engine(engine, db, source, spark_master, spark_conf) as rollup_engine:
         result = monthly_report(cat, rollup_engine, opts)
-    text = _render(result, fmt)
-    # write first: a failed write is then the only line on stderr
-    if output is not None:
-        write_atomic(output, text)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    for line in result.notes:
-        note(f"note: {line}")
-    if output is not None:
-        note(f"wrote {output}")
-
-
-def _render(result: Any, fmt: Format) -> str:
-    if fmt in (Format.HTML, Format.MARKDOWN):
-        from costctl.render.html import render_report_html, render_report_markdown
-
-        return render_report_html(result) if fmt is Format.HTML else render_report_markdown(result)
-    from costctl.render import render
-
-    return render(result, fmt)
+    emit(result, fmt, output)

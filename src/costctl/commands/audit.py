@@ -15,7 +15,7 @@ from typing import Any
 
 from costctl.audit.findings import Finding, sort_findings
 from costctl.audit.prompt import PromptAudit, Traffic, audit_prompt_text
-from costctl.errors import InputError
+from costctl.errors import ExitCode, InputError
 from costctl.models import ZERO
 from costctl.pricing.catalog import Catalog
 from costctl.report import Column, Report, Table
@@ -238,6 +238,25 @@ def _totals_table(audits: list[PromptAudit], totals: dict[str, Any]) -> Table:
 def waste_usd(report: Report) -> Decimal:
     value = report.data.get("totals", {}).get("waste_usd_per_month", ZERO)
     return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def judge_fail_over(report: Report, limit: Decimal | None) -> Report:
+    """`--fail-over USD`: exit 1 when the monthly waste found exceeds the limit; exit 3 when unpriced
+    requests leave it undecidable. A log audit counts only billed waste; a prompt audit all of it.
+    The verdict goes in `data["fail_over"]` and `exit_code`."""
+    if limit is None:
+        return report
+    totals = report.data.get("totals", {})
+    logs = "billed_waste_usd_per_month" in totals
+    waste = billed_waste_usd(report) if logs else waste_usd(report)
+    if waste > limit:
+        status, report.exit_code = "fail", int(ExitCode.CHECK_FAILED)
+    elif logs and report.data.get("unpriced_requests"):
+        status, report.exit_code = "incomplete", int(ExitCode.INCOMPLETE)
+    else:
+        status = "pass"
+    report.data["fail_over"] = {"limit_usd": limit, "waste_usd": waste, "status": status}
+    return report
 
 
 # ------------------------------------------------------------------------------------------------ logs
