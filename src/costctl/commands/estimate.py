@@ -13,6 +13,8 @@ from costctl.models import CostBreakdown, ModelPrice, TokenCount, Usage
 from costctl.pricing.catalog import Catalog
 from costctl.report import Column, Report, Table
 
+NO_OUTPUT_NOTE = "no output token count given (--output-tokens or --max-tokens): output priced as 0 tokens"
+
 
 @dataclass(frozen=True)
 class PricedModel:
@@ -112,6 +114,7 @@ def estimate_usage(
     on: dt.date,
     batch: bool = False,
     service_tier: str | None = None,
+    output_given: bool = True,
 ) -> Report:
     """Price a known usage on each model."""
     priced = []
@@ -123,7 +126,10 @@ def estimate_usage(
                 model, usage, count, price_usage(model, usage, on=on, batch=batch, service_tier=service_tier)
             )
         )
-    return comparison_report(priced, on=on)
+    report = comparison_report(priced, on=on)
+    if not output_given:
+        report.notes.append(NO_OUTPUT_NOTE)
+    return report
 
 
 def estimate_text(
@@ -131,7 +137,7 @@ def estimate_text(
     model_names: Sequence[str],
     text: str,
     *,
-    output_tokens: int,
+    output_tokens: int | None,
     on: dt.date,
     system: str | None = None,
     batch: bool = False,
@@ -148,13 +154,18 @@ def estimate_text(
     for name in model_names:
         model = catalog.get(name)
         count = count_chat_tokens(messages, model.tokenizer)
-        usage = Usage(input_tokens=count.tokens, output_tokens=output_tokens)
+        usage = Usage(input_tokens=count.tokens, output_tokens=output_tokens or 0)
         priced.append(
             PricedModel(
                 model, usage, count, price_usage(model, usage, on=on, batch=batch, service_tier=service_tier)
             )
         )
-    return comparison_report(priced, on=on)
+    report = comparison_report(priced, on=on)
+    if not text.strip():
+        report.notes.append("the prompt is empty: only the chat framing is counted")
+    if output_tokens is None:
+        report.notes.append(NO_OUTPUT_NOTE)
+    return report
 
 
 def estimate_request(

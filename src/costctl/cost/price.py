@@ -33,10 +33,7 @@ from costctl.models import (
     Usage,
     normalise_service_tier,
 )
-
-
-def utc_today() -> dt.date:
-    return dt.datetime.now(dt.timezone.utc).date()
+from costctl.values import utc_today
 
 
 def select_period(model: ModelPrice, on: dt.date | None) -> PricePeriod:
