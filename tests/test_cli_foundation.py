@@ -149,8 +149,14 @@ def test_pricing_check_against_genai_prices_lists_differences(tmp_path):
             "ours_usd_per_mtok": "2.50",
             "theirs_usd_per_mtok": "9.00",
             "theirs_key": "openai:gpt-4o.input_mtok",
+            "source": "costctl",
+            "explanation": None,
         }
     ]
+    # the same data as genai-prices' package export
+    path.write_text(json.dumps({"providers": data}), encoding="utf-8")
+    again = invoke("pricing", "check", "--against", str(path), "-f", "json")
+    assert again.exit_code == 1 and again.json()["differences"] == diffs
 
 
 def test_pricing_check_against_litellm(tmp_path):

@@ -291,3 +291,19 @@ def test_a_tier_table_rejects_a_batch_or_standard_named_tier(tmp_path: Path):
     assert result.exit_code == 2 and "service_tiers.batch" in result.stderr
     with pytest.raises(MissingPriceError):
         price_usage(load_catalog().get("gpt-5"), Usage(input_tokens=1), batch=True, service_tier="flex")
+
+
+ORACLE = Path(__file__).resolve().parents[1].parent / "shared" / "prices-oracle"
+
+
+@pytest.mark.skipif(not ORACLE.is_dir(), reason="../shared/prices-oracle is absent")
+def test_check_against_the_oracle_has_no_unexplained_difference():
+    data = next(ORACLE.rglob("new_data_v2/data.json"))
+    result = invoke("pricing", "check", "--against", str(data), "--at", "2026-11-22", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    report = result.json()
+    assert report["unexplained"] == 0
+    curated = [d for d in report["differences"] if d["source"] == "costctl"]
+    assert curated and all(d["explanation"].startswith("checked 2026-12-02 at https://") for d in curated)
+    # generated prices that moved since that older data: the upgrade's diff, labelled with their source
+    assert any(d["source"] == "genai-prices 0.2.3" for d in report["differences"])

@@ -120,6 +120,16 @@ class FineTuning:
 
 
 @dataclass(frozen=True)
+class Verification:
+    """Where a curated price was checked on the provider's own page, when, and why it differs from the peer
+    datasets (genai-prices, LiteLLM). `pricing check` shows it beside every difference of that model."""
+
+    source_url: str
+    checked: dt.date
+    note: str
+
+
+@dataclass(frozen=True)
 class ModelPrice:
     id: str
     provider: str
@@ -143,6 +153,7 @@ class ModelPrice:
     # Generated tables only: a name starting with one of these (lower case) is this model, tried after every
     # exact name (genai-prices' `starts_with` rule, e.g. `claude-2` for claude-2.1). Longest prefix wins.
     match_prefixes: tuple[str, ...] = ()
+    verified: Verification | None = None
 
     @property
     def context_window_tokens(self) -> int | None:

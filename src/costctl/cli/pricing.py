@@ -90,23 +90,29 @@ def check(
     against: Annotated[
         Path,
         typer.Option(
-            "--against", help="LiteLLM model_prices_and_context_window.json or genai-prices data.json."
+            "--against",
+            help="LiteLLM model_prices_and_context_window.json, a genai-prices data.json or its package "
+            "export ({providers: [...]}).",
         ),
     ],
+    source: Annotated[
+        str | None, typer.Option(help="Only differences of prices from this source (e.g. costctl).")
+    ] = None,
     at: AtOpt = None,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
     pricing: PricingDirOpt = None,
     pricing_overlay: OverlayOpt = None,
 ) -> None:
-    """List every price of ours that differs from a peer dataset; exit 1 when any does.
+    """List every price of ours that differs from a peer dataset and what explains it; exit 1 when a
+    difference has no explanation (a curated model without a `verified` entry).
 
     Example: costctl pricing check --against model_prices_and_context_window.json
     """
     from costctl.cli.options import parse_day
     from costctl.commands.pricing import check_against
 
-    report = check_against(catalog(pricing, pricing_overlay), against, on=parse_day(at))
+    report = check_against(catalog(pricing, pricing_overlay), against, on=parse_day(at), only_source=source)
     emit(report, fmt, output)
-    if report.data["differences"]:
+    if report.data["unexplained"]:
         raise typer.Exit(int(ExitCode.CHECK_FAILED))

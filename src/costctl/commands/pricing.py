@@ -320,6 +320,8 @@ def _diff_rows_litellm(catalog: Catalog, data: Any, on: dt.date) -> tuple[list[d
             card = period.standard if card_name == "standard" else period.batch
             mine = card.rate_by_name(field) if card else None
             label = field if card_name == "standard" else f"batch.{field}"
+            if mine is None and theirs == 0:
+                continue  # LiteLLM writes 0 for a meter the model does not have; we leave it out
             if mine != theirs:
                 rows.append(_diff(ours.id, label, mine, theirs, f"{key}.{ll_key}"))
     return rows, len(compared)
@@ -335,13 +337,28 @@ def _diff(model: str, field: str, mine: Decimal | None, theirs: Decimal, where: 
     }
 
 
-def check_against(catalog: Catalog, path: Path, *, on: dt.date) -> Report:
+def explain(model: ModelPrice) -> str | None:
+    """Why one of our prices may differ from a peer dataset, or None when nothing explains it."""
+    if model.source != "costctl" and not model.source.startswith("overlay"):
+        return f"generated from {model.source}; the file compared is another data version"
+    if model.verified is not None:
+        v = model.verified
+        return f"checked {v.checked} at {v.source_url}: {v.note}"
+    return None
+
+
+def check_against(catalog: Catalog, path: Path, *, on: dt.date, only_source: str | None = None) -> Report:
+    """Every price of ours (curated and generated) that differs from a peer dataset, each with what explains
+    it: a curated model's `verified` entry (the provider's page and date), or the generated table it came
+    from. Comparing a newer peer file shows what regenerating the tables would move."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError("file not found", where=str(path)) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"not a readable JSON price file ({exc})", where=str(path)) from None
+    if isinstance(raw, dict) and isinstance(raw.get("providers"), list):
+        raw = raw["providers"]  # genai-prices' package export: {providers: [...]}
     if isinstance(raw, list) and raw and isinstance(raw[0], dict) and "models" in raw[0]:
         source = "genai-prices"
         rows, compared = _diff_rows_genai_prices(catalog, raw, on)
@@ -350,16 +367,35 @@ def check_against(catalog: Catalog, path: Path, *, on: dt.date) -> Report:
         rows, compared = _diff_rows_litellm(catalog, raw, on)
     else:
         raise InputError(
-            "expected LiteLLM's model_prices_and_context_window.json or a genai-prices data.json",
+            "expected LiteLLM's model_prices_and_context_window.json, a genai-prices data.json or its "
+            "package export ({providers: [...]})",
             where=str(path),
         )
+    for row in rows:
+        model = catalog.get(row["model"])
+        row["source"] = model.source
+        row["explanation"] = explain(model)
+    if only_source is not None:
+        rows = [r for r in rows if r["source"].split()[0] == only_source]
+    unexplained = [r for r in rows if r["explanation"] is None]
     columns = [
         Column("model", "Model"),
         Column("field", "Field"),
         Column("ours_usd_per_mtok", "Ours $/M", "usd"),
         Column("theirs_usd_per_mtok", "Theirs $/M", "usd"),
         Column("theirs_key", "Their entry"),
+        Column("source", "Our source"),
+        Column("explanation", "Explained"),
     ]
-    data = {"against": str(path), "source_format": source, "compared_models": compared, "differences": rows}
-    notes = [f"compared {compared} of our {len(catalog)} models with {source}; {len(rows)} prices differ"]
+    data = {
+        "against": str(path),
+        "source_format": source,
+        "compared_models": compared,
+        "differences": rows,
+        "unexplained": len(unexplained),
+    }
+    notes = [
+        f"compared {compared} of our {len(catalog.all_models())} models with {source}; {len(rows)} prices differ, "
+        f"{len(unexplained)} without an explanation"
+    ]
     return Report("pricing check", data, [Table(columns, rows)], notes=notes)

@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from costctl.errors import PricingError
-from costctl.models import FineTuning, LongContextTier, ModelPrice, PriceCard, PricePeriod, ServiceTier
+from costctl.models import (
+    FineTuning,
+    LongContextTier,
+    ModelPrice,
+    PriceCard,
+    PricePeriod,
+    ServiceTier,
+    Verification,
+)
 
 SCHEMA_ID = "costctl/pricing@1"
 ENV_PRICING_DIR = "COSTCTL_PRICING"
@@ -58,7 +66,9 @@ MODEL_KEYS = {
     "fine_tuning",
     "source",
     "match_prefixes",
+    "verified",
 }
+VERIFIED_KEYS = {"source_url", "checked", "note"}
 PERIOD_KEYS = {"from", "to", "batch", "long_context", "service_tiers", "notes", *CARD_KEYS}
 TIER_KEYS = {"threshold_tokens", "batch", *CARD_KEYS}
 SERVICE_TIER_KEYS = {"long_context", *CARD_KEYS}
@@ -340,6 +350,19 @@ def parse_model(path: Path, raw: Any, defaults: Mapping[str, Any]) -> ModelPrice
     provider = mapping.get("provider", defaults.get("provider"))
     if not isinstance(provider, str) or not provider:
         raise ctx.fail("missing required field 'provider'")
+    verified = None
+    if mapping.get("verified") is not None:
+        vmap = _check_keys(ctx, mapping["verified"], VERIFIED_KEYS, "verified")
+        url, note = vmap.get("source_url"), vmap.get("note")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise ctx.fail(
+                f"field 'verified.source_url' must be the provider's page (http(s) URL), got {url!r}"
+            )
+        if not isinstance(note, str) or not note.strip():
+            raise ctx.fail("field 'verified.note' must say why our price differs from the peers")
+        if vmap.get("checked") is None:
+            raise ctx.fail("missing required field 'verified.checked' (the date the page was checked)")
+        verified = Verification(url, parse_date(ctx, "verified.checked", vmap["checked"]), note.strip())
     origin = mapping.get("source", defaults.get("source", DEFAULT_SOURCE))
     if not isinstance(origin, str) or not origin.strip():
         raise ctx.fail(f"field 'source' must be a name such as 'costctl', got {origin!r}")
@@ -368,6 +391,7 @@ def parse_model(path: Path, raw: Any, defaults: Mapping[str, Any]) -> ModelPrice
         notes=mapping.get("notes"),
         source_file=str(path),
         source=origin.strip(),
+        verified=verified,
     )
 
 
