@@ -73,6 +73,7 @@ class PricedGroup:
     provider: str | None
     cost: CostBreakdown | None  # None = unpriced
     unpriced_reason: str | None = None
+    price_source: str | None = None  # where the model's prices come from (costctl, genai-prices ..., ...)
 
     @property
     def cost_usd(self) -> Decimal | None:
@@ -102,7 +103,7 @@ def price_group(model: ModelPrice | None, g: GroupRow) -> PricedGroup:
         return PricedGroup(g, g.raw_model, None, None, f"unknown model {g.raw_model!r}")
     if g.gateway_cache_hit:
         zero = CostBreakdown(model.id, ZERO, ZERO, ZERO, ZERO, batch=g.is_batch, priced_on=g.day)
-        return PricedGroup(g, model.id, model.provider, zero)
+        return PricedGroup(g, model.id, model.provider, zero, price_source=model.source)
     try:
         cost = price_tier_group(
             model,
@@ -113,8 +114,8 @@ def price_group(model: ModelPrice | None, g: GroupRow) -> PricedGroup:
             service_tier=g.service_tier,
         )
     except MissingPriceError as exc:
-        return PricedGroup(g, model.id, model.provider, None, exc.message)
-    return PricedGroup(g, model.id, model.provider, cost)
+        return PricedGroup(g, model.id, model.provider, None, exc.message, model.source)
+    return PricedGroup(g, model.id, model.provider, cost, price_source=model.source)
 
 
 @dataclass
@@ -182,6 +183,18 @@ class RollupResult:
     groups: list[PricedGroup]
     rows: list[dict[str, Any]] = field(default_factory=list)
     total: Totals = field(default_factory=Totals)
+
+    @property
+    def price_sources(self) -> list[dict[str, Any]]:
+        """Each logged model name, the catalog model that priced it and where that price comes from."""
+        seen: dict[str, dict[str, Any]] = {}
+        for p in self.groups:
+            if p.price_source is not None:
+                seen.setdefault(
+                    p.group.raw_model,
+                    {"model": p.group.raw_model, "priced_as": p.model_id, "price_source": p.price_source},
+                )
+        return sorted(seen.values(), key=lambda r: str(r["model"]))
 
     @property
     def unpriced(self) -> list[dict[str, Any]]:
@@ -506,8 +519,15 @@ def attribute_report(catalog: Catalog, engine: Engine, spec: RollupSpec, opts: R
         "rows": rows,
         "total": result.total.fields(),
         "unpriced": result.unpriced,
+        "price_sources": result.price_sources,
     }
     notes: list[str] = []
+    generated = [r for r in result.price_sources if r["price_source"] != "costctl"]
+    if generated:
+        notes.append(
+            "prices not hand-checked by costctl (bundled, pinned tables): "
+            + "; ".join(f"{r['model']} from {r['price_source']}" for r in generated)
+        )
     tables: list[Table] = []
     cols = ([Column("period", "Period")] if spec.grain != "all" else []) + [
         Column(d, d.replace("_", " ").title()) for d in spec.dimensions
