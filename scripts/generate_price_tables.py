@@ -32,9 +32,10 @@ import datetime as dt
 import hashlib
 import json
 import sys
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from costctl.pricing.importers import LL_MODES, LL_PROVIDERS, ll_period, num, tokenizer_for
 
 GENAI_PRICES_VERSION = "0.2.3"
 LITELLM_VERSION = "1.110.2"
@@ -60,46 +61,6 @@ GP_PROVIDERS: dict[str, tuple[str, str | None]] = {
     "azure": ("azure", "azure"),
     "openrouter": ("openrouter", "openrouter"),
 }
-# LiteLLM litellm_provider -> our provider name
-LL_PROVIDERS = {
-    "openai": "openai",
-    "text-completion-openai": "openai",
-    "anthropic": "anthropic",
-    "gemini": "google",
-    "vertex_ai": "vertex_ai",
-    "vertex_ai-language-models": "vertex_ai",
-    "vertex_ai-anthropic_models": "vertex_ai",
-    "vertex_ai-mistral_models": "vertex_ai",
-    "vertex_ai-llama_models": "vertex_ai",
-    "vertex_ai-embedding-models": "vertex_ai",
-    "vertex_ai-text-models": "vertex_ai",
-    "vertex_ai-chat-models": "vertex_ai",
-    "vertex_ai-code-text-models": "vertex_ai",
-    "vertex_ai-code-chat-models": "vertex_ai",
-    "vertex_ai-ai21_models": "vertex_ai",
-    "vertex_ai-deepseek_models": "vertex_ai",
-    "vertex_ai-openai_models": "vertex_ai",
-    "vertex_ai-qwen_models": "vertex_ai",
-    "bedrock": "bedrock",
-    "bedrock_converse": "bedrock",
-    "azure": "azure",
-    "azure_ai": "azure",
-    "text-completion-azure": "azure",
-    "mistral": "mistral",
-    "text-completion-codestral": "mistral",
-    "codestral": "mistral",
-    "deepseek": "deepseek",
-    "xai": "xai",
-    "groq": "groq",
-    "together_ai": "together",
-    "fireworks_ai": "fireworks",
-    "fireworks_ai-embedding-models": "fireworks",
-    "cohere": "cohere",
-    "cohere_chat": "cohere",
-    "openrouter": "openrouter",
-    "ai21": "ai21",
-}
-LL_MODES = {"chat": "chat", "completion": "completion", "embedding": "embedding", "responses": "chat"}
 GP_CARD = {
     "input_mtok": "input_usd_per_mtok",
     "cache_read_mtok": "cache_read_usd_per_mtok",
@@ -125,26 +86,6 @@ TIER_NAMES = {
     ("service_tier", "fast"),
     ("speed", "fast"),
 }
-
-
-def num(value: Decimal) -> str:
-    """A price as a plain decimal string (no exponent), exact."""
-    text = format(value.normalize(), "f")
-    return text
-
-
-def tokenizer_for(provider: str, model_id: str) -> str:
-    name = model_id.lower()
-    if provider in ("openai", "azure") or name.startswith(("gpt-", "o1", "o3", "o4", "text-embedding")):
-        if name.startswith(("gpt-4o", "gpt-4.1", "gpt-5", "o1", "o3", "o4", "chatgpt-4o", "gpt-oss")):
-            return "o200k_base"
-        if name.startswith(("gpt-4", "gpt-3.5", "text-embedding")):
-            return "cl100k_base"
-    if "claude" in name:
-        return "approx:anthropic"
-    if "gemini" in name or "gemma" in name:
-        return "approx:google"
-    return "approx:generic"
 
 
 # ---- genai-prices -----------------------------------------------------------------------------------
@@ -370,81 +311,6 @@ def genai_prices_table() -> dict[str, Any]:
 
 # ---- LiteLLM ----------------------------------------------------------------------------------------
 
-_LL_KEYS = {
-    "input_cost_per_token": "input_usd_per_mtok",
-    "cache_read_input_token_cost": "cache_read_usd_per_mtok",
-    "cache_creation_input_token_cost": "cache_write_5m_usd_per_mtok",
-    "cache_creation_input_token_cost_above_1hr": "cache_write_1h_usd_per_mtok",
-    "output_cost_per_token": "output_usd_per_mtok",
-}
-
-
-def _per_mtok(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return Decimal(str(value)) * 1_000_000
-
-
-def _ll_card(entry: dict[str, Any], suffix: str, fallback: dict[str, Any] | None) -> dict[str, str]:
-    """One card from keys ending in `suffix`; a key LiteLLM leaves out falls back as LiteLLM does: to
-    `fallback` (the base card, for tiers and long context), and cache rates to the card's input rate."""
-    card: dict[str, str] = {}
-    for key, ours in _LL_KEYS.items():
-        value = _per_mtok(entry.get(key + suffix))
-        if value is not None:
-            card[ours] = num(value)
-        elif fallback is not None and ours in fallback:
-            card[ours] = fallback[ours]
-    if "input_usd_per_mtok" in card:
-        card.setdefault("cache_read_usd_per_mtok", card["input_usd_per_mtok"])
-        card.setdefault("cache_write_5m_usd_per_mtok", card["input_usd_per_mtok"])
-        card.setdefault("cache_write_1h_usd_per_mtok", card["cache_write_5m_usd_per_mtok"])
-    return card
-
-
-def _ll_thresholds(entry: dict[str, Any]) -> set[int]:
-    import re
-
-    found = set()
-    for key in entry:
-        m = re.fullmatch(r"(input|output)_cost_per_token_above_(\d+)k_tokens", key)
-        if m:
-            found.add(int(m.group(2)) * 1000)
-    return found
-
-
-def _ll_period(entry: dict[str, Any], kind: str) -> dict[str, Any] | None:
-    std = _ll_card(entry, "", None)
-    if "input_usd_per_mtok" not in std or (kind != "embedding" and "output_usd_per_mtok" not in std):
-        return None
-    period: dict[str, Any] = dict(std)
-    thresholds = _ll_thresholds(entry)
-    if len(thresholds) > 1:
-        raise ValueError(f"more than one long-context step ({sorted(thresholds)})")
-    threshold = next(iter(thresholds)) if thresholds else None
-    if threshold is not None:
-        suffix = f"_above_{threshold // 1000}k_tokens"
-        period["long_context"] = {"threshold_tokens": threshold, **_ll_card(entry, suffix, std)}
-    if entry.get("input_cost_per_token_batches") is not None:
-        batch = _ll_card(entry, "_batches", None)
-        if kind == "embedding" or "output_usd_per_mtok" in batch:
-            period["batch"] = batch
-    tiers = {}
-    for name in ("flex", "priority"):
-        if entry.get(f"input_cost_per_token_{name}") is not None:
-            tier: dict[str, Any] = _ll_card(entry, f"_{name}", std)
-            if threshold is not None:
-                suffix = f"_above_{threshold // 1000}k_tokens"
-                lc_base = period["long_context"]
-                lc = _ll_card(
-                    entry, f"{suffix}_{name}", {k: v for k, v in lc_base.items() if k != "threshold_tokens"}
-                )
-                tier["long_context"] = {"threshold_tokens": threshold, **lc}
-            tiers[name] = tier
-    if tiers:
-        period["service_tiers"] = tiers
-    return period
-
 
 def litellm_table(path: Path, known: set[str], upgrade: bool) -> dict[str, Any]:
     blob = path.read_bytes()
@@ -466,7 +332,7 @@ def litellm_table(path: Path, known: set[str], upgrade: bool) -> dict[str, Any]:
         if key.lower() in seen:
             continue  # genai-prices (or an earlier key) already names it
         try:
-            period = _ll_period(entry, kind)
+            period = ll_period(entry, kind)
         except ValueError as exc:
             skipped.append({"id": key, "reason": str(exc)})
             continue

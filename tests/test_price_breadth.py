@@ -307,3 +307,107 @@ def test_check_against_the_oracle_has_no_unexplained_difference():
     assert curated and all(d["explanation"].startswith("checked 2026-12-02 at https://") for d in curated)
     # generated prices that moved since that older data: the upgrade's diff, labelled with their source
     assert any(d["source"] == "genai-prices 0.2.3" for d in report["differences"])
+
+
+def _litellm_file(tmp_path: Path) -> Path:
+    data = {
+        "sample_spec": {"litellm_provider": "openai"},
+        "gpt-4o": {  # a newer price for one of our curated models
+            "litellm_provider": "openai",
+            "mode": "chat",
+            "input_cost_per_token": 2e-06,
+            "output_cost_per_token": 8e-06,
+            "cache_read_input_token_cost": 1e-06,
+        },
+        "my-private-llm": {  # a private deployment
+            "litellm_provider": "openai",
+            "mode": "chat",
+            "max_input_tokens": 32000,
+            "input_cost_per_token": 3e-07,
+            "output_cost_per_token": 9e-07,
+            "input_cost_per_token_batches": 1.5e-07,
+            "output_cost_per_token_batches": 4.5e-07,
+        },
+        "dall-e-9": {"litellm_provider": "openai", "mode": "image_generation", "output_cost_per_image": 0.04},
+    }
+    path = tmp_path / "model_prices_and_context_window.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_pricing_import_from_litellm_writes_a_working_overlay(tmp_path: Path):
+    overlay = tmp_path / "overlay.yaml"
+    result = invoke("pricing", "import", "--from", str(_litellm_file(tmp_path)), "-o", str(overlay))
+    assert result.exit_code == 0, result.stderr
+    assert "2 models from litellm (1 override our curated entries), 1 entries skipped" in result.stderr
+    assert "dall-e-9: mode 'image_generation'" in result.stderr
+    est = invoke(
+        "estimate", "-m", "gpt-4o,my-private-llm", "--input-tokens", "1000000", "--output-tokens", "0",
+        "--pricing-overlay", str(overlay), "-f", "json",
+    )  # fmt: skip
+    assert est.exit_code == 0, est.stderr
+    by_model = {r["model"]: r for r in est.json()["results"]}
+    assert Decimal(str(by_model["gpt-4o"]["total_usd"])) == 2
+    assert by_model["gpt-4o"]["price_source"] == "litellm import"
+    assert Decimal(str(by_model["my-private-llm"]["total_usd"])) == Decimal("0.3")
+    assert "your overlay" in est.stderr
+    batch = invoke(
+        "estimate", "-m", "my-private-llm", "--input-tokens", "1000000", "--output-tokens", "0", "--batch",
+        "--pricing-overlay", str(overlay), "-f", "json",
+    )  # fmt: skip
+    assert Decimal(str(batch.json()["total_usd"])) == Decimal("0.15")
+
+
+def test_pricing_import_from_genai_prices_data(tmp_path: Path):
+    data = {
+        "providers": [
+            {
+                "id": "acme",
+                "models": [
+                    {
+                        "id": "acme-1",
+                        "match": {"or": [{"equals": "acme-1"}, {"equals": "acme-1-2026"}]},
+                        "context_window": 100000,
+                        "prices": [
+                            {"prices": {"input_mtok": 1, "output_mtok": 2}},
+                            {
+                                "constraint": {"start_date": "2026-06-01"},
+                                "prices": {
+                                    "input_mtok": {"base": 0.5, "tiers": [{"start": 50000, "price": 1}]},
+                                    "output_mtok": 1,
+                                },
+                            },
+                        ],
+                    },
+                    {
+                        "id": "acme-night",
+                        "prices": [
+                            {
+                                "constraint": {"start_time": "01:00:00Z", "end_time": "02:00:00Z"},
+                                "prices": {"input_mtok": 1},
+                            }
+                        ],
+                    },
+                ],
+            }
+        ]
+    }
+    src = tmp_path / "data.json"
+    src.write_text(json.dumps(data), encoding="utf-8")
+    result = invoke("pricing", "import", "--from", str(src))
+    assert result.exit_code == 0, result.stderr
+    assert "skipped acme:acme-night: prices depend on the time of day" in result.stderr
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text(result.stdout, encoding="utf-8")
+
+    def total(day: str, tokens: int) -> Decimal:
+        r = invoke(
+            "estimate", "-m", "acme-1-2026", "--input-tokens", str(tokens), "--output-tokens", "0", "--at", day,
+            "--pricing-overlay", str(overlay), "-f", "json",
+        )  # fmt: skip
+        assert r.exit_code == 0, r.stderr
+        return Decimal(str(r.json()["total_usd"]))
+
+    assert total("2026-05-01", 1_000_000) == 1
+    assert total("2026-07-01", 40_000) == Decimal("0.02")  # below the 50k step: 0.5
+    assert total("2026-07-01", 60_000) == Decimal("0.06")  # above: every token at 1

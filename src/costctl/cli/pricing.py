@@ -116,3 +116,53 @@ def check(
     emit(report, fmt, output)
     if report.data["unexplained"]:
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
+
+
+@app.command("import")
+@handle_errors
+def import_(
+    from_: Annotated[
+        Path,
+        typer.Option(
+            "--from", help="LiteLLM model_prices_and_context_window.json or a genai-prices data file."
+        ),
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the overlay YAML here (default: stdout).")
+    ] = None,
+    provider: Annotated[str | None, typer.Option(help="Only models of this provider.")] = None,
+    model: Annotated[
+        list[str] | None, typer.Option("--model", "-m", help="Only these models (repeatable, comma list).")
+    ] = None,
+    pricing: PricingDirOpt = None,
+) -> None:
+    """Write an overlay table from LiteLLM's price map or a genai-prices data file: a private deployment's
+    prices, or a newer price than the bundled one. Use it with --pricing-overlay FILE.
+
+    Example: costctl pricing import --from model_prices_and_context_window.json -m gpt-4o -o newer.yaml
+    """
+    import datetime as dt
+    import sys
+
+    import yaml
+
+    from costctl.cli.common import note, write_atomic
+    from costctl.cli.options import split_models
+    from costctl.commands.pricing import import_prices
+
+    table, report = import_prices(
+        catalog(pricing, None),
+        from_,
+        today=dt.datetime.now(dt.timezone.utc).date(),
+        provider=provider,
+        models=split_models(model) or None,
+    )
+    text = "# Written by costctl pricing import; use with --pricing-overlay.\n" + yaml.safe_dump(
+        table, sort_keys=False, allow_unicode=True, width=110
+    )
+    for line in report.notes:
+        note(f"note: {line}")
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(output, text)

@@ -26,9 +26,10 @@ class PricedModel:
 
 def source_note(model: ModelPrice) -> str:
     """Said whenever a price comes from a table we did not check by hand."""
-    return f"{model.id}: price from {model.source} (bundled, pinned table; not hand-checked by costctl)" + (
-        f"; {model.notes}" if model.notes and model.source.startswith(("genai-prices", "litellm")) else ""
-    )
+    overlay = model.source.startswith("overlay") or model.source.endswith(" import")
+    where = "your overlay" if overlay else "bundled, pinned table"
+    extra = f"; {model.notes}" if model.notes and not overlay else ""
+    return f"{model.id}: price from {model.source} ({where}; not hand-checked by costctl){extra}"
 
 
 def breakdown_fields(cost: CostBreakdown) -> dict[str, Any]:

@@ -399,3 +399,76 @@ def check_against(catalog: Catalog, path: Path, *, on: dt.date, only_source: str
         f"{len(unexplained)} without an explanation"
     ]
     return Report("pricing check", data, [Table(columns, rows)], notes=notes)
+
+
+# ---- pricing import ------------------------------------------------------------------------------------
+
+
+def import_prices(
+    catalog: Catalog,
+    path: Path,
+    *,
+    today: dt.date,
+    provider: str | None = None,
+    models: list[str] | None = None,
+) -> tuple[dict[str, Any], Report]:
+    """An overlay table from a LiteLLM price map or a genai-prices data file, plus a summary report.
+
+    An entry whose name is one of our curated models overrides that model (under our id); every other entry
+    is a new model. Names already used elsewhere in our tables are dropped from an entry's aliases so the
+    overlay always loads. Entries that cannot be expressed are listed with the reason.
+    """
+    from costctl.pricing.importers import overlay_from
+
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("file not found", where=str(path)) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise InputError(f"not a readable JSON price file ({exc})", where=str(path)) from None
+    try:
+        fmt, table, skipped = overlay_from(raw, today=today)
+    except ValueError as exc:
+        raise InputError(str(exc), where=str(path)) from None
+    wanted = {m.lower() for m in models} if models else None
+    kept: list[dict[str, Any]] = []
+    used: set[str] = set()
+    for entry in table["models"]:
+        names = [entry["id"], *entry.get("aliases", [])]
+        if provider is not None and entry["provider"] != provider:
+            continue
+        if wanted is not None and not any(n.lower() in wanted for n in names):
+            continue
+        ours = next((m for n in names if (m := catalog._find_own([n.lower()])) is not None), None)
+        if ours is not None and ours.source == "costctl":
+            entry = {**entry, "id": ours.id}
+            entry.pop("aliases", None)
+            entry.pop("provider", None)
+            entry.pop("tokenizer", None)
+            entry.pop("kind", None)
+        else:
+            entry["aliases"] = [a for a in entry.get("aliases", []) if catalog._find_own([a.lower()]) is None]
+        key = entry["id"].lower()
+        if key in used:
+            continue
+        entry["aliases"] = [a for a in entry.get("aliases", []) if a.lower() not in used]
+        if not entry["aliases"]:
+            entry.pop("aliases", None)
+        used.add(key)
+        used.update(a.lower() for a in entry.get("aliases", []))
+        kept.append(entry)
+    table["models"] = kept
+    rows = [{"id": e["id"], "provider": e.get("provider", ""), "periods": len(e["prices"])} for e in kept]
+    overrides = sum(1 for e in kept if "provider" not in e)
+    notes = [
+        f"{path}: {len(kept)} models from {fmt} ({overrides} override our curated entries), "
+        f"{len(skipped)} entries skipped"
+    ]
+    if wanted is not None:  # only the skipped entries the user asked for
+        skipped = [x for x in skipped if x["id"].split(":", 1)[-1].lower() in wanted]
+    notes += [f"skipped {x['id']}: {x['reason']}" for x in skipped[:20]]
+    if len(skipped) > 20:
+        notes.append(f"... and {len(skipped) - 20} more skipped")
+    columns = [Column("id", "Model"), Column("provider", "Provider"), Column("periods", "Periods", "int")]
+    data = {"from": str(path), "format": fmt, "models": len(kept), "skipped": skipped}
+    return table, Report("pricing import", data, [Table(columns, rows)], notes=notes)
