@@ -12,6 +12,7 @@ import typer
 from costctl.cli.common import FormatOpt, OutputOpt, OverlayOpt, PricingDirOpt, catalog, emit, handle_errors
 from costctl.cli.engines import EngineOpt, SourceOpt, SparkConfOpt, SparkMasterOpt, open_engine
 from costctl.errors import ExitCode, InputError
+from costctl.numbers import check_usd
 from costctl.report import Format
 
 app = typer.Typer(
@@ -31,7 +32,7 @@ def parse_usd(value: str, flag: str) -> Decimal:
         raise InputError(f"{flag}: expected a USD amount such as 1200 or 0.5, got {value!r}") from None
     if not amount.is_finite() or amount < 0:
         raise InputError(f"{flag}: expected a non-negative USD amount, got {value!r}")
-    return amount
+    return check_usd(amount, flag)
 
 
 def parse_named_usd(values: list[str] | None, flag: str) -> dict[str, Decimal]:
@@ -45,14 +46,9 @@ def parse_named_usd(values: list[str] | None, flag: str) -> dict[str, Decimal]:
 
 
 def load_budgets_file(path: Path) -> dict[str, Decimal]:
-    import yaml
+    from costctl.inputs import read_yaml
 
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("budgets file not found", where=str(path)) from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError(f"cannot read budgets file ({type(exc).__name__})", where=str(path)) from None
+    doc = read_yaml(path, "budgets file")
     if isinstance(doc, dict) and isinstance(doc.get("budgets"), dict):
         doc = doc["budgets"]
     if not isinstance(doc, dict):

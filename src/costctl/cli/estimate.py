@@ -11,6 +11,7 @@ import typer
 
 from costctl.cli.common import FormatOpt, OutputOpt, OverlayOpt, PricingDirOpt, catalog, emit, handle_errors
 from costctl.errors import InputError
+from costctl.numbers import check_tokens, check_usd
 from costctl.report import Format
 
 if TYPE_CHECKING:
@@ -21,14 +22,9 @@ if TYPE_CHECKING:
 
 
 def _read_text_file(path: Path, flag: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{flag}: file not found", where=str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError(f"{flag}: file is not UTF-8 text", where=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"{flag}: cannot read file ({exc.strerror})", where=str(path)) from None
+    from costctl.inputs import read_text
+
+    return read_text(path, f"{flag}: file")
 
 
 def _decimal(value: str | None, flag: str) -> Decimal | None:
@@ -40,13 +36,18 @@ def _decimal(value: str | None, flag: str) -> Decimal | None:
         raise InputError(f"{flag}: expected an amount like 1500 or 0.01, got {value!r}") from None
     if not number.is_finite() or number < 0:
         raise InputError(f"{flag}: expected a non-negative amount, got {value!r}")
-    return number
+    return check_usd(number, flag)
 
 
 def _nonneg(value: int | None, flag: str) -> int | None:
     if value is not None and value < 0:
         raise InputError(f"{flag}: must not be negative, got {value}")
     return value
+
+
+def _tokens(value: int | None, flag: str) -> int | None:
+    """A per-request token count: the same bound as a workload's (costctl/numbers.py)."""
+    return check_tokens(value, flag) if value is not None else None
 
 
 @handle_errors
@@ -197,13 +198,22 @@ def estimate(
 
     day = parse_day(at)
     models = split_models(model)
+    for flag, value in (("--months", months), ("--mau", mau)):
+        _nonneg(value, flag)
     for flag, value in (
+        ("--input-tokens", input_tokens),
+        ("--output-tokens", output_tokens),
+        ("--cached-input-tokens", cached_input_tokens),
+        ("--cache-write-tokens", cache_write_tokens),
+        ("--cache-write-1h-tokens", cache_write_1h_tokens),
+        ("--reasoning-tokens", reasoning_tokens),
         ("--max-tokens", max_tokens),
         ("--cap-output", cap_output),
-        ("--months", months),
-        ("--mau", mau),
+        ("--max-input-tokens", max_input_tokens),
+        ("--max-output-tokens", max_output_tokens),
+        ("--max-total-tokens", max_total_tokens),
     ):
-        _nonneg(value, flag)
+        _tokens(value, flag)
     cat = catalog(pricing, pricing_overlay)
     if workload is not None:
         _workload_mode(cat, workload, day, fmt, output, locals())
@@ -240,6 +250,8 @@ def estimate(
         report = cmd.estimate_text(
             cat, models, prompt, output_tokens=out_tokens or 0, on=day, system=system_text, batch=batch
         )
+        if not prompt.strip():
+            report.notes.append("the prompt is empty: only the message framing is counted")
     else:
         if input_tokens is None:
             raise InputError(
@@ -254,6 +266,8 @@ def estimate(
             reasoning_tokens=reasoning_tokens,
         )
         report = cmd.estimate_usage(cat, models, usage, on=day, batch=batch)
+    if out_tokens is None and any(cat.get(m).kind != "embedding" for m in models):
+        report.notes.append("no --output-tokens (or --max-tokens): output priced at 0 tokens")
     emit(report, fmt, output)
 
 
@@ -271,13 +285,9 @@ def _prompt(text: str | None, file: Path | None, *, stdin_allowed: bool) -> str 
 
 
 def _read_json(path: Path, flag: str) -> object:
-    import json
+    from costctl.inputs import parse_json
 
-    raw = _read_text_file(path, flag)
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{flag}: not valid JSON (line {exc.lineno}: {exc.msg})", where=str(path)) from None
+    return parse_json(_read_text_file(path, flag), where=str(path), what=f"{flag}: the file")
 
 
 def _budget_mode(
@@ -320,7 +330,9 @@ def _limits_mode(mau: int | None, qpd: str | None, cpq: str | None, fmt: Format,
         raise InputError(
             "--limits needs --workload FILE, or --mau, --queries-per-user-per-day and --cost-per-query"
         )
-    baseline = top_down_monthly(mau, per_day, per_query)
+    if mau > 10**10:
+        raise InputError(f"--mau: expected at most 10,000,000,000 users, got {mau:,}")
+    baseline = check_usd(top_down_monthly(mau, per_day, per_query), "--limits: MAU x queries x cost x 30")
     emit(spend_limits(baseline, users=mau, source="MAU x queries/day x cost/query x 30"), fmt, output)
 
 
