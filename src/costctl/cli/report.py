@@ -9,9 +9,18 @@ from typing import Annotated, Any
 
 import typer
 
-from costctl.cli.common import OverlayOpt, PricingDirOpt, catalog, handle_errors, note, write_atomic
+from costctl.cli.common import (
+    TEXT_FORMATS,
+    OverlayOpt,
+    PricingDirOpt,
+    catalog,
+    format_option,
+    handle_errors,
+    note,
+    write_atomic,
+)
 from costctl.cli.engines import EngineOpt, SourceOpt, SparkConfOpt, SparkMasterOpt, open_engine
-from costctl.errors import InputError
+from costctl.errors import ExitCode, InputError
 from costctl.report import Format
 
 GENERATED_AT_ENV = "COSTCTL_GENERATED_AT"
@@ -49,12 +58,7 @@ def report(
         "costctl.duckdb"
     ),
     month: Annotated[str, typer.Option("--month", help="The month to report, YYYY-MM.")] = "",
-    fmt: Annotated[
-        Format,
-        typer.Option(
-            "--format", "-f", help="html (default), json, markdown, table or csv.", case_sensitive=False
-        ),
-    ] = Format.HTML,
+    fmt: Annotated[Format, format_option(Format.HTML, *TEXT_FORMATS)] = Format.HTML,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to FILE (atomically, once built).")
     ] = None,
@@ -107,6 +111,7 @@ def report(
     teams and users, the month-over-month change split into volume, rate and mix), tables with sparklines,
     shared-cost chargeback, anomalies and budget alerts, and the data of every chart as CSV links. The same
     input gives the same bytes: the clock is injected with --generated-at (or $COSTCTL_GENERATED_AT).
+    Exit 1 when the month is over --total-budget or a feature over its --budget (the report is still written).
 
     Examples:
 
@@ -155,6 +160,13 @@ def report(
         note(f"note: {line}")
     if output is not None:
         note(f"wrote {output}")
+    # the same rule as `attribute report --budget`: a budget exceeded is a failed check (exit 1)
+    over = [b["key"] for b in result.data.get("budgets", []) if 100 in b["alerts"]]
+    if result.data["headline"]["budget"].get("status") == "over budget":
+        over.insert(0, "total")
+    if over:
+        note(f"over budget: {', '.join(str(k) for k in over)} (exit 1)")
+        raise typer.Exit(int(ExitCode.CHECK_FAILED))
 
 
 def _render(result: Any, fmt: Format) -> str:
