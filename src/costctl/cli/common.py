@@ -28,7 +28,7 @@ except ImportError:  # pragma: no cover - older typer on the real click
     from click.types import ParamType  # type: ignore[no-redef]
 
 
-class FormatChoice(ParamType):  # type: ignore[misc]
+class FormatChoice(ParamType):
     """`--format` offering exactly the formats a command renders: its help and its error list, no more."""
 
     name = "format"
