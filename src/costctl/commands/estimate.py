@@ -14,6 +14,8 @@ from costctl.models import CostBreakdown, ModelPrice, TokenCount, Usage
 from costctl.pricing.catalog import Catalog
 from costctl.report import Column, Report, Table
 
+NO_OUTPUT_NOTE = "no output token count given (--output-tokens or --max-tokens): output priced as 0 tokens"
+
 
 @dataclass(frozen=True)
 class PricedModel:
@@ -103,6 +105,7 @@ def estimate_usage(
     *,
     on: dt.date,
     batch: bool = False,
+    output_given: bool = True,
 ) -> Report:
     """Price a known usage on each model."""
     priced = []
@@ -110,7 +113,10 @@ def estimate_usage(
         model = catalog.get(name)
         count = TokenCount(usage.input_tokens, True, "given")
         priced.append(PricedModel(model, usage, count, price_usage(model, usage, on=on, batch=batch)))
-    return comparison_report(priced, on=on)
+    report = comparison_report(priced, on=on)
+    if not output_given:
+        report.notes.append(NO_OUTPUT_NOTE)
+    return report
 
 
 def estimate_text(
@@ -118,7 +124,7 @@ def estimate_text(
     model_names: Sequence[str],
     text: str,
     *,
-    output_tokens: int,
+    output_tokens: int | None,
     on: dt.date,
     system: str | None = None,
     batch: bool = False,
@@ -142,13 +148,17 @@ def estimate_text(
             embedding.append(model.id)
         else:
             count = count_chat_tokens(messages, model.tokenizer)
-        usage = Usage(input_tokens=count.tokens, output_tokens=output_tokens)
+        usage = Usage(input_tokens=count.tokens, output_tokens=output_tokens or 0)
         priced.append(PricedModel(model, usage, count, price_usage(model, usage, on=on, batch=batch)))
     report = comparison_report(priced, on=on)
     if embedding:
         report.notes.append(
             f"{', '.join(embedding)}: embedding model, the raw text is counted (no chat framing)"
         )
+    if not text.strip():
+        report.notes.append("the prompt is empty: only the chat framing is counted")
+    if output_tokens is None and len(embedding) < len(priced):
+        report.notes.append(NO_OUTPUT_NOTE)
     return report
 
 

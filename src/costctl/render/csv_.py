@@ -20,6 +20,7 @@ from costctl.report import Report
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 _NEEDS_QUOTES = (",", '"', "\r", "\n")
+NUMERIC = ("usd", "int", "pct", "percent")
 
 
 def neutralise(cell: str, *, numeric: bool = False) -> str:
@@ -55,8 +56,8 @@ def csv_rows(columns: list[Any], rows: list[dict[str, Any]]) -> str:
         (
             [
                 (
-                    plain_cell(row.get(c.key), c.kind),
-                    c.kind in ("usd", "int", "pct") and is_number(row.get(c.key)),
+                    plain_cell(row.get(c.key), c.kind_of(row)),
+                    c.kind_of(row) in NUMERIC and is_number(row.get(c.key)),
                 )
                 for c in columns
             ]
