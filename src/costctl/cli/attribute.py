@@ -54,19 +54,28 @@ def _day(value: str | None, flag: str) -> Any:
     return parse_day(value, flag=flag)
 
 
+def _check_new_directory(directory: Path) -> None:
+    """`--to parquet DIR` writes a new (or empty) directory; a file on the way is a usage error."""
+    path = directory.expanduser()
+    if path.exists() and not path.is_dir():
+        raise InputError("is a file; --to parquet writes a new or empty directory", where=str(directory))
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"{parent} is a file, so this directory cannot be created", where=str(directory))
+
+
 def _spec(
     by: list[str] | None, grain: str, since: str | None, until: str | None, where: list[str] | None
 ) -> Any:
     from costctl.rollup.spec import RollupSpec, dimension, parse_where
 
     dims = [dimension(p) for v in by or [] for p in v.split(",") if p.strip()]
-    return RollupSpec(
-        tuple(dict.fromkeys(dims)),
-        grain.lower(),
-        _day(since, "--since"),
-        _day(until, "--until"),
-        parse_where(where),
-    )
+    first, last = _day(since, "--since"), _day(until, "--until")
+    if first is not None and last is not None and first > last:
+        raise InputError(f"--since {first} is after --until {last}; expected --since on or before --until")
+    return RollupSpec(tuple(dict.fromkeys(dims)), grain.lower(), first, last, parse_where(where))
 
 
 class _Progress:
@@ -173,10 +182,14 @@ def ingest(
       costctl attribute ingest export.csv --map feature=route --map input_tokens=prompt_tokens -f json
     """
     from costctl.commands.attribute import ingest_report
+    from costctl.inputs import check_files
     from costctl.logs.generic import build_mapping
     from costctl.logs.ingest import ingest_files, vendor_reader
     from costctl.logs.store import connect
 
+    check_files(files, "log file")
+    if batch_input is not None:
+        check_files([batch_input], "--batch-input file")
     column_map = build_mapping(map_, mapping)
     bar = _Progress(files, force=progress)
     con = connect(db, write=True)
@@ -403,6 +416,8 @@ def export(
         raise InputError(f"--to {to!r}: expected parquet or focus")
     if target == "parquet" and directory is None:
         raise InputError("--to parquet needs a target DIRECTORY argument")
+    if target == "parquet" and directory is not None:
+        _check_new_directory(directory)
     con = connect(db, write=False)
     try:
         if target == "parquet":
