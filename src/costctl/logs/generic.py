@@ -156,9 +156,8 @@ def sample_json_keys(path: Path, limit: int = 200) -> set[str]:
         for line in handle:
             if not line.strip():
                 continue
-            try:
-                obj = json.loads(line)
-            except ValueError:
+            obj = _loads(line)
+            if obj is None:
                 continue
             if isinstance(obj, dict):
                 keys.update(obj)
@@ -191,9 +190,8 @@ def sniff_generic(path: Path, mapping: ColumnMapping) -> str | None:
             seen += 1
             if seen > 20:
                 break
-            try:
-                obj = json.loads(line)
-            except ValueError:
+            obj = _loads(line)
+            if obj is None:
                 continue
             if isinstance(obj, dict) and (mapping or CANONICAL_MARKERS <= set(obj)):
                 return "jsonl"
@@ -219,9 +217,8 @@ def read_canonical_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Reje
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
-            try:
-                obj = json.loads(line)
-            except ValueError:
+            obj = _loads(line)
+            if obj is None and line.strip() != "null":
                 yield number, Reject("not valid JSON (truncated or malformed line)")
                 continue
             if not isinstance(obj, dict):

@@ -294,7 +294,8 @@ def native_source(
             f"read_json(?, format='newline_delimited', columns={spec}, ignore_errors=true, "
             "maximum_object_size=67108864)"
         )
-        return f"SELECT {_NO_LINE}, {proj} FROM {src}", [file, *params], absent  # noqa: S608 (identifiers are ours, values bound)
+        # the JSON-path parameters come first: they sit in the SELECT list, before read_json(?)
+        return f"SELECT {_NO_LINE}, {proj} FROM {src}", [*params, file], absent  # noqa: S608 (identifiers are ours, values bound)
     if fmt == "csv":
         header = set(csv_header(path))
         check_mapping(path, fmt, mapping, header)
@@ -992,7 +993,7 @@ def _write_failure(exc: BaseException) -> bool:
     if not isinstance(exc, duckdb.Error):
         return False
     text = str(exc).lower()
-    return isinstance(exc, duckdb.IOException) or any(
+    return any(
         needle in text
         for needle in (
             "no space left",

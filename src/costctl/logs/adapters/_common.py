@@ -103,7 +103,7 @@ def _first_content_line(fh: TextIO) -> tuple[str | None, int, list[str]]:
 def _is_single_json(line: str) -> bool:
     try:
         json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser's stack
         return False
     return True
 
@@ -117,6 +117,8 @@ def _iter_jsonl(fh: TextIO, first_line: str, first_no: int) -> Iterator[tuple[in
             yield number, json.loads(line)
         except ValueError as exc:
             yield number, BadJson(f"invalid JSON (truncated line?): {exc}")
+        except RecursionError:
+            yield number, BadJson("invalid JSON: nested too deeply")
 
 
 def _iter_document(text: str) -> Iterator[tuple[int, Any]]:
@@ -130,8 +132,9 @@ def _iter_document(text: str) -> Iterator[tuple[int, Any]]:
         line = text.count("\n", 0, pos) + 1
         try:
             value, end = decoder.raw_decode(text, pos)
-        except ValueError as exc:
-            yield line, BadJson(f"invalid JSON (truncated document?): {exc}")
+        except (ValueError, RecursionError) as exc:
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            yield line, BadJson(f"invalid JSON (truncated document?): {reason}")
             # Resynchronise on the next line that starts an object at column 0.
             nxt = text.find("\n{", pos + 1)
             if nxt < 0:
@@ -492,7 +495,9 @@ def _tag_text(value: Any) -> str:
 
 
 def guarded(ctx: ReadContext, line: int, record: Any, func: Any, *args: Any) -> Row | Reject:
-    """Run one record's conversion; every problem with the data becomes a Reject, never an exception."""
+    """Run one record's conversion; a problem with the data (`RecordError`, raised by the strict field
+    readers above) becomes that record's Reject. Anything else (AttributeError, TypeError, KeyError, ...) is
+    a bug in the adapter and propagates: turning it into rejects would hide it behind an exit 0."""
     if isinstance(record, BadJson):
         return Reject(record.reason)
     if not isinstance(record, Mapping):
@@ -501,7 +506,4 @@ def guarded(ctx: ReadContext, line: int, record: Any, func: Any, *args: Any) -> 
         result: Row | Reject = func(ctx, line, record, *args)
     except RecordError as exc:
         return Reject(str(exc))
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        # Wrong types deep inside a record (a list where an object belongs, ...): the data's fault.
-        return Reject(f"malformed record: {type(exc).__name__}: {exc}")
     return result
