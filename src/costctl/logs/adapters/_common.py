@@ -15,16 +15,20 @@ import io
 import json
 import os
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TextIO
 
 from costctl.logs.schema import COLUMN_NAMES, Reject
 from costctl.logs.timestamps import TimestampError, parse_timestamp
 
+if TYPE_CHECKING:
+    from costctl.logs.rules import TagRules
+
 Row = dict[str, Any]
+P = ParamSpec("P")
 Item = tuple[int, "Row | Reject"]
 
 
@@ -45,7 +49,7 @@ class ReadContext:
 
     path: Path
     fmt: str
-    rules: Any = None  # costctl.logs.rules.TagRules | None
+    rules: TagRules | None = None
     batch_input: Path | None = None
     skipped: Counter[str] = field(default_factory=Counter)
     jsonl: bool = True  # False when the file is one JSON document (then source_line is a record index)
@@ -494,7 +498,14 @@ def _tag_text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def guarded(ctx: ReadContext, line: int, record: Any, func: Any, *args: Any) -> Row | Reject:
+def guarded(
+    ctx: ReadContext,
+    line: int,
+    record: Any,
+    func: Callable[Concatenate[ReadContext, int, Mapping[str, Any], P], Row | Reject],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> Row | Reject:
     """Run one record's conversion; a problem with the data (`RecordError`, raised by the strict field
     readers above) becomes that record's Reject. Anything else (AttributeError, TypeError, KeyError, ...) is
     a bug in the adapter and propagates: turning it into rejects would hide it behind an exit 0."""
@@ -503,7 +514,7 @@ def guarded(ctx: ReadContext, line: int, record: Any, func: Any, *args: Any) -> 
     if not isinstance(record, Mapping):
         return Reject(f"expected a JSON object, got {type(record).__name__}")
     try:
-        result: Row | Reject = func(ctx, line, record, *args)
+        result = func(ctx, line, record, *args, **kwargs)
     except RecordError as exc:
         return Reject(str(exc))
     return result
