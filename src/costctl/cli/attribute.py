@@ -138,9 +138,16 @@ class _Progress:
 @handle_errors
 def ingest(
     files: Annotated[
-        list[Path], typer.Argument(help="Log files (JSONL, CSV, Parquet, vendor formats; .gz works).")
-    ],
+        list[Path] | None, typer.Argument(help="Log files (JSONL, CSV, Parquet, vendor formats; .gz works).")
+    ] = None,
     db: DbOpt = DEFAULT_DB,
+    ledger: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ledger",
+            help="Also load the settled requests of a budget ledger (SQLite file or postgresql:// URL); repeatable.",
+        ),
+    ] = None,
     input_format: Annotated[
         str | None,
         typer.Option(
@@ -185,19 +192,25 @@ def ingest(
       costctl attribute ingest sample_logs/search_service.csv --mapping sample_logs/search_service.mapping.yaml
 
       costctl attribute ingest export.csv --map feature=route --map input_tokens=prompt_tokens -f json
+
+      costctl attribute ingest --ledger costctl-budget.sqlite --db costctl.duckdb
     """
+    from costctl.budget.rows import ledger_source
     from costctl.commands.attribute import ingest_report
     from costctl.logs.generic import build_mapping
     from costctl.logs.ingest import ingest_files, vendor_reader
     from costctl.logs.store import connect
 
+    files = files or []
     column_map = build_mapping(map_, mapping)
-    bar = _Progress(files, force=progress)
+    sources = [ledger_source(spec) for spec in ledger or []]
+    bar = _Progress(files + [s.path for s in sources], force=progress)
     con = connect(db, write=True)
     try:
         summary = ingest_files(
             con,
             files,
+            sources=sources,
             fmt=input_format.lower() if input_format else None,
             mapping=column_map,
             read_log=vendor_reader(),

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -333,6 +333,9 @@ class FilePlan:
     path: Path
     format: str
     native: bool
+    # A source that is not a log file (a budget ledger): its name in the store, and its reader (a LogRead)
+    source: str | None = None
+    read: Callable[[], Any] | None = None
 
 
 def _is_repeat(reason: str) -> bool:
@@ -427,7 +430,7 @@ def load_file(
     at 50 s for one reject in 10M rows)."""
     import duckdb
 
-    source_file = str(plan.path.resolve())
+    source_file = plan.source or str(plan.path.resolve())
     adapter_rejects: list[tuple[int, str]] = []
     skipped: dict[str, int] = {}
     fmt = plan.format
@@ -437,11 +440,19 @@ def load_file(
             source_sql, params, absent = native_source(plan.path, plan.format, mapping, con)
             check_unparsed = plan.format == "jsonl"
         else:
-            assert read_log is not None
-            log = read_log(plan.path, None if fmt == "auto" else fmt, batch_input=batch_input, rules=rules)
+            if plan.read is not None:
+                log = plan.read()
+            else:
+                assert read_log is not None
+                log = read_log(
+                    plan.path, None if fmt == "auto" else fmt, batch_input=batch_input, rules=rules
+                )
             fmt = str(log.format)
             adapter_rejects = stage_rows(
-                con, iter(log.rows), on_progress=_scaled(on_progress, 0.0, STAGE_SHARE), path=plan.path
+                con,
+                iter(log.rows),
+                on_progress=_scaled(on_progress, 0.0, STAGE_SHARE),
+                path=plan.path if plan.source is None else None,
             )
             skipped = dict(getattr(log, "skipped", {}) or {})
             source_sql, params, check_unparsed = "SELECT * FROM raw_rows", [], False
@@ -514,7 +525,8 @@ def load_file(
             "INSERT INTO rejects VALUES (?, ?, ?, NULL, ?)",
             [[source_file, line, reason, ingest_id] for line, reason in adapter_rejects],
         )
-    _fill_snippets(con, plan, source_file, ingest_id)
+    if plan.source is None:  # raw snippets come from a text file
+        _fill_snippets(con, plan, source_file, ingest_id)
 
     con.execute("SET preserve_insertion_order = false")  # lines are already fixed by the stage rowids
     try:
@@ -634,15 +646,17 @@ def ingest_files(
     on_file_done: Callable[[FileStats], None] | None = None,
     on_progress: Callable[[float], None] | None = None,
     now: dt.datetime | None = None,
+    sources: Sequence[FilePlan] = (),
 ) -> IngestSummary:
-    """Load files in ONE transaction; any exception (Ctrl-C included) rolls everything back.
+    """Load files (and `sources` that are not files, e.g. a budget ledger) in ONE transaction; any exception
+    (Ctrl-C included) rolls everything back.
 
     `on_progress(fraction)` reports how far the current file is (0..1, ending at 1.0 for each file)."""
     mapping = mapping if mapping is not None else ColumnMapping()
-    if not paths:
+    if not paths and not sources:
         raise InputError("no files to ingest, expected one or more log files")
     # fail early, before any write
-    plans = [plan_file(Path(p), fmt, mapping.for_file(Path(p)), read_log) for p in paths]
+    plans = [plan_file(Path(p), fmt, mapping.for_file(Path(p)), read_log) for p in paths] + list(sources)
     con.execute("BEGIN TRANSACTION")
     try:
         ingest_id = int(con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()[0])
