@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -37,6 +36,7 @@ from costctl.budget.ledger import (
     epoch_us,
     from_epoch_us,
     from_pusd,
+    new_request_id,
     to_pusd,
 )
 from costctl.budget.policy import Cap, GuardPolicy
@@ -226,7 +226,7 @@ class BudgetGuard:
         ]
         messages = None if request.prompt is None else chat_messages(request.prompt, request.system)
         holds = self.holds(request, now)
-        request_id = request.request_id or uuid.uuid4().hex
+        request_id = request.request_id or new_request_id(epoch_us(now))
         ttl = dt.timedelta(seconds=self.policy.reservation_ttl_seconds)
         charge = self.policy.on_expiry == "charge"
         candidates: list[Candidate] = []
@@ -349,17 +349,22 @@ class BudgetGuard:
     def record(self, decision: Decision | str, usage: Any, *, provider: str | None = None) -> Recorded:
         """Replace the reservation with the actual cost of `usage` (an OpenAI, Anthropic or Gemini usage
         object, or a `Usage`). `decision` may be the request id when the Decision object is gone."""
-        request_id = decision if isinstance(decision, str) else decision.request_id
-        if not isinstance(decision, str) and not decision.allowed:
-            raise InputError(f"request {request_id!r} was rejected; there is nothing to record")
-        row = self.ledger.row(request_id)
-        if row is None:
-            raise InputError(f"request {request_id!r} is not in the ledger")
-        if row["model"] is None:
-            raise InputError(f"request {request_id!r} was rejected; there is nothing to record")
+        if isinstance(decision, Decision):
+            request_id = decision.request_id
+            if decision.model_used is None:
+                raise InputError(f"request {request_id!r} was rejected; there is nothing to record")
+            model, day, reserved = decision.model_used, decision.priced_on, decision.reserved_usd
+        else:
+            request_id = decision
+            row = self.ledger.row(request_id)
+            if row is None:
+                raise InputError(f"request {request_id!r} is not in the ledger")
+            if row["model"] is None:
+                raise InputError(f"request {request_id!r} was rejected; there is nothing to record")
+            model, reserved = row["model"], Decimal(row["reserved_usd"])
+            day = from_epoch_us(int(row["ts_us"])).date()
         normalised = usage_from_provider(usage, provider=provider)
-        price = self.catalog.get(row["model"], where="ledger model")
-        day = from_epoch_us(int(row["ts_us"])).date()
+        price = self.catalog.get(model, where="ledger model")
         actual = price_usage(price, normalised, on=day).total_usd
         outcome = self.ledger.settle(request_id, normalised, actual, now_us=epoch_us(self.clock()))
         return Recorded(
@@ -367,7 +372,7 @@ class BudgetGuard:
             model=price.id,
             usage=normalised,
             actual_usd=actual,
-            reserved_usd=Decimal(row["reserved_usd"]),
+            reserved_usd=reserved,
             late=outcome.previous_state == "expired",
         )
 

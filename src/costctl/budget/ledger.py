@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -40,6 +41,7 @@ SCHEMA_VERSION = "1"
 PICO = Decimal(10) ** 12
 DEFAULT_LEDGER = "costctl-budget.sqlite"
 BUSY_TIMEOUT_S = 30.0
+SWEEP_EVERY_US = 1_000_000  # a check looks for expired reservations at most once a second per process
 
 REQUEST_COLUMNS: tuple[tuple[str, str], ...] = (
     ("request_id", "TEXT PRIMARY KEY"),
@@ -80,14 +82,26 @@ BUCKET_COLUMNS: tuple[tuple[str, str], ...] = (
     ("reserved_pusd", "BIGINT NOT NULL"),
     ("requests", "BIGINT NOT NULL"),
 )
-DDL = (
-    "CREATE TABLE IF NOT EXISTS budget_requests (" + ", ".join(f"{n} {t}" for n, t in REQUEST_COLUMNS) + ")",
-    "CREATE TABLE IF NOT EXISTS budget_buckets (" + ", ".join(f"{n} {t}" for n, t in BUCKET_COLUMNS) + ")",
-    "CREATE TABLE IF NOT EXISTS budget_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    # only open reservations are indexed: the expiry sweep on every check reads this index alone
-    "CREATE INDEX IF NOT EXISTS budget_open ON budget_requests (expires_us) WHERE state = 'reserved'",
-    "CREATE INDEX IF NOT EXISTS budget_by_time ON budget_requests (ts_us)",
-)
+
+
+def ddl(table_options: str = "") -> tuple[str, ...]:
+    """The schema; SQLite stores both tables by their primary key (`WITHOUT ROWID`: one b-tree, not a table
+    plus a key index, so a check writes fewer pages)."""
+    return (
+        "CREATE TABLE IF NOT EXISTS budget_requests ("
+        + ", ".join(f"{n} {t}" for n, t in REQUEST_COLUMNS)
+        + ")"
+        + table_options,
+        "CREATE TABLE IF NOT EXISTS budget_buckets ("
+        + ", ".join(f"{n} {t}" for n, t in BUCKET_COLUMNS)
+        + ")"
+        + table_options,
+        "CREATE TABLE IF NOT EXISTS budget_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        # only open reservations are indexed: the expiry sweep reads this index alone
+        "CREATE INDEX IF NOT EXISTS budget_open ON budget_requests (expires_us) WHERE state = 'reserved'",
+    )
+
+
 _INSERT_COLS = tuple(n for n, _ in REQUEST_COLUMNS[:19])
 _INSERT_SQL = (
     f"INSERT INTO budget_requests ({', '.join(_INSERT_COLS)}) VALUES ({', '.join('?' * len(_INSERT_COLS))})"  # noqa: S608 (identifiers are ours, values bound)
@@ -109,6 +123,12 @@ def to_pusd(amount: Decimal, *, up: bool = True) -> int:
 def from_pusd(amount: int) -> Decimal:
     value = Decimal(amount).scaleb(-12).normalize()
     return value if value.as_tuple().exponent <= 0 else value.quantize(Decimal(1))  # type: ignore[operator]
+
+
+def new_request_id(ts_us: int) -> str:
+    """32 hex digits: the time in microseconds, then 72 random bits. Ids sort by time, so a ledger's primary key
+    grows at its end (good locality in both backends) and reads in time order without another index."""
+    return f"{ts_us:014x}{os.urandom(9).hex()}"
 
 
 def epoch_us(when: dt.datetime) -> int:
@@ -184,7 +204,7 @@ class Reservation:
             self.input_tokens,
             self.max_tokens,
             f"{self.reserved_usd:f}",
-            self.reserved_pusd if state == "reserved" else 0,
+            self.reserved_pusd,  # kept after settle / expiry; held only while the state is `reserved`
             0,
             self.expires_us,
             json.dumps(sorted(h.bucket for h in self.holds)),
@@ -214,6 +234,8 @@ class Ledger:
 
     location: str
     backend: str
+    _next_sweep_us = 0
+    _table_options = ""
 
     # -- transactions, provided by the backend
     def _begin(self) -> None:
@@ -232,10 +254,11 @@ class Ledger:
         raise NotImplementedError
 
     def _check_and_add(
-        self, buckets: list[str], amount: int, row: list[Any]
+        self, buckets: list[str], amount: int, row: list[Any], found: list[BucketState]
     ) -> tuple[bool, list[BucketState]]:
         """The reservation: add `amount` to every bucket and insert the request row, or do nothing when any
-        bucket's hard limit would be crossed. Returns (admitted, the buckets after it)."""
+        bucket's hard limit would be crossed. `found`: the buckets as read in this transaction. Returns
+        (admitted, the buckets after it)."""
         raise NotImplementedError
 
     def _add_to_buckets(self, buckets: list[str], reserved_delta: int, spent_delta: int) -> None:
@@ -276,30 +299,37 @@ class Ledger:
         names = [h.bucket for h in holds]
         amount = reservation.reserved_pusd
 
-        if self._sweep_apart and self._anything_expired(now_us):
+        sweep = now_us >= self._next_sweep_us
+        if sweep:  # at most once a second per process: the probe is a query of its own
+            self._next_sweep_us = now_us + SWEEP_EVERY_US
+        if sweep and self._sweep_apart and self._anything_expired(now_us):
             self.expire(now_us=now_us, charge=charge_expired)
 
         def work() -> ReserveOutcome:
-            if not self._sweep_apart:
+            if sweep and not self._sweep_apart:
                 self._expire(now_us, charge_expired)
-            if holds:
-                found = {b.bucket: b for b in self._buckets_named(names)}
-                missing = [h for h in holds if h.bucket not in found]
-                if missing:
-                    self._many(
-                        "INSERT INTO budget_buckets VALUES (?, ?, ?, ?, ?, 0, 0, 0) ON CONFLICT (bucket) DO NOTHING",
-                        [[h.bucket, h.cap, h.period, h.key_value, h.hard_pusd] for h in missing],
-                    )
-                for h in holds:  # a policy edit changes the limit of the current buckets
-                    if h.bucket in found and found[h.bucket].hard_pusd != h.hard_pusd:
-                        self._exec(
-                            "UPDATE budget_buckets SET hard_pusd = ? WHERE bucket = ?",
-                            [h.hard_pusd, h.bucket],
-                        )
             if not holds:
                 self._exec(_INSERT_SQL, reservation.values("reserved"))
                 return ReserveOutcome(True, ())
-            admitted, states = self._check_and_add(names, amount, reservation.values("reserved"))
+            found = {b.bucket: b for b in self._buckets_named(names)}
+            missing = [h for h in holds if h.bucket not in found]
+            if missing:
+                self._many(
+                    "INSERT INTO budget_buckets VALUES (?, ?, ?, ?, ?, 0, 0, 0) ON CONFLICT (bucket) DO NOTHING",
+                    [[h.bucket, h.cap, h.period, h.key_value, h.hard_pusd] for h in missing],
+                )
+            current = []
+            for h in holds:
+                state = found.get(h.bucket) or BucketState(
+                    h.bucket, h.cap, h.period, h.key_value, h.hard_pusd, 0, 0, 0
+                )
+                if state.hard_pusd != h.hard_pusd:  # a policy edit changes the limit of the current buckets
+                    self._exec(
+                        "UPDATE budget_buckets SET hard_pusd = ? WHERE bucket = ?", [h.hard_pusd, h.bucket]
+                    )
+                    state = dataclasses.replace(state, hard_pusd=h.hard_pusd)
+                current.append(state)
+            admitted, states = self._check_and_add(names, amount, reservation.values("reserved"), current)
             return ReserveOutcome(admitted, tuple(states))
 
         outcome: ReserveOutcome = self._retry(work)
@@ -318,39 +348,47 @@ class Ledger:
         """Replace a reservation (or an expired one's charge) with the actual cost, in one transaction."""
         actual = to_pusd(actual_usd)
 
+        values = [
+            actual,
+            usage.input_tokens,
+            usage.cached_input_tokens,
+            usage.cache_write_5m_tokens,
+            usage.cache_write_1h_tokens,
+            usage.output_tokens,
+            usage.reasoning_tokens,
+            f"{actual_usd:f}",
+            now_us,
+            request_id,
+        ]
+        settle_sql = (
+            "UPDATE budget_requests SET state = 'settled', charged_pusd = ?, actual_input_tokens = ?,"
+            " cached_input_tokens = ?, cache_write_5m_tokens = ?, cache_write_1h_tokens = ?, output_tokens = ?,"
+            " reasoning_tokens = ?, actual_usd = ?, settled_us = ? WHERE request_id = ? AND state = ?"
+            " RETURNING reserved_pusd, holds"
+        )
+
         def work() -> SettleOutcome:
-            row = self._exec(
-                "SELECT state, reserved_pusd, charged_pusd, holds FROM budget_requests WHERE request_id = ?"  # noqa: S608 (a fixed lock clause)
+            # the usual case in one statement: a reservation still open (it holds its worst case, charges 0)
+            row = self._exec(settle_sql, [*values, "reserved"]).fetchone()
+            if row is not None:
+                holds = json.loads(row[1])
+                if holds:
+                    self._add_to_buckets(sorted(holds), -int(row[0]), actual)
+                return SettleOutcome("reserved", 0)
+            found = self._exec(
+                "SELECT state, charged_pusd, holds FROM budget_requests WHERE request_id = ?"  # noqa: S608 (a fixed lock clause)
                 + self._lock_row(),
                 [request_id],
             ).fetchone()
-            if row is None:
+            if found is None:
                 raise NotReservedError(f"request {request_id!r} is not in the ledger")
-            state, reserved, charged, holds = row[0], int(row[1]), int(row[2]), json.loads(row[3])
-            if state not in ("reserved", "expired"):
+            state, charged, holds = found[0], int(found[1]), json.loads(found[2])
+            if state != "expired":
                 raise NotReservedError(f"request {request_id!r} is {state}; it can be recorded only once")
-            release = reserved if state == "reserved" else 0
-            self._exec(
-                "UPDATE budget_requests SET state = 'settled', reserved_pusd = 0, charged_pusd = ?,"
-                " actual_input_tokens = ?, cached_input_tokens = ?, cache_write_5m_tokens = ?,"
-                " cache_write_1h_tokens = ?, output_tokens = ?, reasoning_tokens = ?, actual_usd = ?,"
-                " settled_us = ? WHERE request_id = ?",
-                [
-                    actual,
-                    usage.input_tokens,
-                    usage.cached_input_tokens,
-                    usage.cache_write_5m_tokens,
-                    usage.cache_write_1h_tokens,
-                    usage.output_tokens,
-                    usage.reasoning_tokens,
-                    f"{actual_usd:f}",
-                    now_us,
-                    request_id,
-                ],
-            )
-            if holds:
-                self._add_to_buckets(sorted(holds), -release, actual - charged)
-            return SettleOutcome(state, charged)
+            self._exec(settle_sql, [*values, "expired"]).fetchone()
+            if holds:  # an expired reservation holds nothing; its charge (if any) becomes the actual cost
+                self._add_to_buckets(sorted(holds), 0, actual - charged)
+            return SettleOutcome("expired", charged)
 
         result: SettleOutcome = self._retry(work)
         return result
@@ -377,8 +415,7 @@ class Ledger:
         per_bucket: dict[str, int] = {}
         for request_id, reserved, holds in rows:
             self._exec(
-                "UPDATE budget_requests SET state = 'expired', reserved_pusd = 0, charged_pusd = ?"
-                " WHERE request_id = ?",
+                "UPDATE budget_requests SET state = 'expired', charged_pusd = ? WHERE request_id = ?",
                 [int(reserved) if charge else 0, request_id],
             )
             for bucket in json.loads(holds):
@@ -425,14 +462,15 @@ class Ledger:
         return [_bucket(r) for r in self._exec(sql + " ORDER BY cap, period, key_value", params).fetchall()]
 
     def rows(self, *, since_us: int | None = None) -> Iterator[dict[str, Any]]:
-        """Every request row in time order, as a dict of the ledger's columns."""
+        """Every request row in request-id order (time order for the ids the guard makes), as a dict."""
         names = [n for n, _ in REQUEST_COLUMNS]
         sql = f"SELECT {', '.join(names)} FROM budget_requests"  # noqa: S608 (identifiers are ours)
         params: list[Any] = []
         if since_us is not None:
             sql += " WHERE ts_us >= ?"
             params.append(since_us)
-        cursor = self._exec(sql + " ORDER BY ts_us, request_id", params)
+        # request ids the guard makes start with the time, so their order is time order
+        cursor = self._exec(sql + " ORDER BY request_id", params)
         while batch := cursor.fetchmany(5000):
             for r in batch:
                 yield dict(zip(names, r, strict=True))
@@ -444,8 +482,8 @@ class Ledger:
         def work() -> None:
             if self.backend == "postgresql":  # concurrent CREATE ... IF NOT EXISTS can collide on PostgreSQL
                 self._exec("SELECT pg_advisory_xact_lock(7354101)")
-            for ddl in DDL:
-                self._exec(ddl)
+            for statement in ddl(self._table_options):
+                self._exec(statement)
             found = self._exec("SELECT value FROM budget_meta WHERE key = 'schema_version'").fetchone()
             if found is None:
                 self._exec("INSERT INTO budget_meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
@@ -476,6 +514,7 @@ def _bucket(r: Sequence[Any]) -> BucketState:
 
 class SqliteLedger(Ledger):
     backend = "sqlite"
+    _table_options = " WITHOUT ROWID"
 
     def __init__(self, path: Path | str, *, create: bool = True) -> None:
         db = Path(path)
@@ -484,6 +523,10 @@ class SqliteLedger(Ledger):
             raise InputError("no budget ledger here (a guard creates it on its first check)", where=str(db))
         if create and not db.parent.is_dir():
             raise InputError("directory does not exist", where=str(db))
+        if sqlite3.sqlite_version_info < (3, 35):
+            raise LedgerError(
+                f"a budget ledger needs SQLite 3.35 or later, this Python has {sqlite3.sqlite_version}"
+            )
         try:
             # autocommit: every write is our own BEGIN IMMEDIATE ... COMMIT
             self.con = sqlite3.connect(str(db), timeout=BUSY_TIMEOUT_S, isolation_level=None)
@@ -511,23 +554,25 @@ class SqliteLedger(Ledger):
         self.con.executemany(sql, rows)
 
     def _check_and_add(
-        self, buckets: list[str], amount: int, row: list[Any]
+        self, buckets: list[str], amount: int, row: list[Any], found: list[BucketState]
     ) -> tuple[bool, list[BucketState]]:
-        # Under BEGIN IMMEDIATE this process holds the only write lock: the check and the add are one step.
-        marks = ", ".join("?" * len(buckets))
-        over = self.con.execute(
-            f"SELECT count(*) FROM budget_buckets WHERE bucket IN ({marks}) AND hard_pusd IS NOT NULL"  # noqa: S608 (placeholders only)
-            " AND spent_pusd + reserved_pusd + ? > hard_pusd",
-            [*buckets, amount],
-        ).fetchone()[0]
-        if not over:
-            self.con.execute(
-                f"UPDATE budget_buckets SET reserved_pusd = reserved_pusd + ?, requests = requests + 1"  # noqa: S608 (placeholders only)
-                f" WHERE bucket IN ({marks})",
-                [amount, *buckets],
-            )
-            self.con.execute(_INSERT_SQL, row)
-        return not over, self._buckets_named(buckets)
+        # Under BEGIN IMMEDIATE this process holds the only write lock since `found` was read: the check and
+        # the add are one step.
+        fits = all(
+            b.hard_pusd is None or b.spent_pusd + b.reserved_pusd + amount <= b.hard_pusd for b in found
+        )
+        if not fits:
+            return False, found
+        self.con.execute(
+            "UPDATE budget_buckets SET reserved_pusd = reserved_pusd + ?, requests = requests + 1"  # noqa: S608 (placeholders only)
+            f" WHERE bucket IN ({', '.join('?' * len(buckets))})",
+            [amount, *buckets],
+        )
+        self.con.execute(_INSERT_SQL, row)
+        return True, [
+            dataclasses.replace(b, reserved_pusd=b.reserved_pusd + amount, requests=b.requests + 1)
+            for b in found
+        ]
 
     def _add_to_buckets(self, buckets: list[str], reserved_delta: int, spent_delta: int) -> None:
         self.con.execute(
@@ -626,19 +671,20 @@ class PostgresLedger(Ledger):
         return " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
 
     def _check_and_add(
-        self, buckets: list[str], amount: int, row: list[Any]
+        self, buckets: list[str], amount: int, row: list[Any], found: list[BucketState]
     ) -> tuple[bool, list[BucketState]]:
+        # `found` was read without a lock; the statement locks, re-reads and decides itself
         params: dict[str, Any] = {"buckets": buckets, "amount": amount}
         params.update({f"c{i}": v for i, v in enumerate(row)})
-        found = self._cursor.execute(_PG_CHECK_AND_ADD, params).fetchall()
-        fits = bool(found[0][8]) if found else True
-        added = int(found[0][9]) if found else 0
-        if len(found) != len(buckets) or (fits and added != len(buckets)):
+        locked = self._cursor.execute(_PG_CHECK_AND_ADD, params).fetchall()
+        fits = bool(locked[0][8]) if locked else True
+        added = int(locked[0][9]) if locked else 0
+        if len(locked) != len(buckets) or (fits and added != len(buckets)):
             # a bucket row missing: never admit on a partial add
             raise LedgerError(
-                f"reservation found {len(found)} of {len(buckets)} buckets", where=self.location
+                f"reservation found {len(locked)} of {len(buckets)} buckets", where=self.location
             )
-        states = [_bucket(r[:8]) for r in found]
+        states = [_bucket(r[:8]) for r in locked]
         if fits:
             states = [
                 dataclasses.replace(b, reserved_pusd=b.reserved_pusd + amount, requests=b.requests + 1)
