@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from costctl.cli.common import FormatOpt, OutputOpt, OverlayOpt, PricingDirOpt, catalog, emit, handle_errors
-from costctl.errors import ExitCode
 from costctl.report import Format
 
 app = typer.Typer(
@@ -93,12 +92,8 @@ def check(
         tags=parse_tags(tag),
     )
     with open_ledger(ledger) as store:
-        decision, report = run_check(
-            open_guard(guard_policy, store, catalog(pricing, pricing_overlay)), request
-        )
-    emit(report, fmt, output)
-    if not decision.allowed:
-        raise typer.Exit(int(ExitCode.CHECK_FAILED))
+        report = run_check(open_guard(guard_policy, store, catalog(pricing, pricing_overlay)), request)
+    emit(report, fmt, output)  # exit 1 on reject
 
 
 @app.command("record")
@@ -126,11 +121,11 @@ def record(
     """
     from costctl.budget.ledger import open_ledger
     from costctl.budget.policy import load_policy
-    from costctl.cli.estimate import _read_json
+    from costctl.cli.estimate_modes import read_json
     from costctl.commands.guard import open_guard, record_report
 
     guard_policy = load_policy(policy)
-    raw = _read_json(usage, "--usage")
+    raw = read_json(usage, "--usage")
     with open_ledger(ledger, create=False) as store:
         recorded = open_guard(guard_policy, store, catalog(pricing, pricing_overlay)).record(
             request_id, raw, provider=provider

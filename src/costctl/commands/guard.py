@@ -26,6 +26,7 @@ from costctl.budget.guard import (
 )
 from costctl.budget.ledger import BucketState, Ledger, epoch_us, from_pusd
 from costctl.budget.policy import Cap, GuardPolicy
+from costctl.errors import ExitCode
 from costctl.models import ZERO
 from costctl.pricing.catalog import Catalog
 from costctl.report import Column, Report, Table
@@ -116,12 +117,19 @@ def check_report(decision: Decision) -> Report:
             f"request {decision.request_id} reserved until {decision.expires_at:%Y-%m-%d %H:%M:%S} UTC; "
             "settle it with `costctl budget record` or it expires"
         )
-    return Report(command="budget", data=data, title=f"Budget check: {verdict}", tables=tables, notes=notes)
+    return Report(
+        command="budget",
+        data=data,
+        title=f"Budget check: {verdict}",
+        tables=tables,
+        notes=notes,
+        exit_code=0 if decision.allowed else int(ExitCode.CHECK_FAILED),
+    )
 
 
-def run_check(guard: BudgetGuard, request: GuardRequest) -> tuple[Decision, Report]:
-    decision = guard.check(request)
-    return decision, check_report(decision)
+def run_check(guard: BudgetGuard, request: GuardRequest) -> Report:
+    """One check; the report's verdict is exit 1 when the request is rejected."""
+    return check_report(guard.check(request))
 
 
 def record_report(recorded: Recorded) -> Report:
