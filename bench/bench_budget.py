@@ -2,6 +2,7 @@
 
 Side by side, on the same SQLite file with the same settings (WAL, synchronous=NORMAL, BEGIN IMMEDIATE):
 - baseline: a bare read-and-insert of one row (BEGIN IMMEDIATE; SELECT one row by key; INSERT one row; COMMIT);
+- the floor of any reserve-then-settle scheme: that transaction, then a second one updating the row;
 - `check` + `record` of one request against three caps (user per day, feature per month, global per month):
   with the input already counted (`input_tokens`), and with a short prompt counted by tiktoken.
 Target: check + record within 3x of the baseline. Medians of several rounds, wall and CPU time.
@@ -77,6 +78,12 @@ def main() -> None:
         con.execute("INSERT INTO bench_rows (key, amount) VALUES (?, ?)", [f"u{i % 100}", i])
         con.execute("COMMIT")
 
+    def two_step(i: int) -> None:  # the floor of any reserve-then-settle scheme: two transactions
+        bare(i)
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("UPDATE bench_rows SET amount = amount + 1 WHERE id = last_insert_rowid()")
+        con.execute("COMMIT")
+
     def counted(i: int) -> None:
         d = guard.check(
             GuardRequest(
@@ -91,10 +98,11 @@ def main() -> None:
         )
         guard.record(d, usage)
 
-    for warm in (bare, counted, prompted):
+    for warm in (bare, two_step, counted, prompted):
         for i in range(20):
             warm(10**6 + i)
     base = per_request(bare, n)
+    floor = per_request(two_step, n)
     guard_counted = per_request(counted, n)
     guard_prompted = per_request(prompted, n)
     ledger.close()
@@ -104,6 +112,7 @@ def main() -> None:
     print(f"{'':46}{'wall':>10}{'CPU':>10}{'x wall':>8}{'x CPU':>8}")
     rows = [
         ("bare SQLite read + insert of one row", base),
+        ("bare read + insert, then update it (2 commits)", floor),
         ("check + record, input counted by the caller", guard_counted),
         ("check + record, prompt counted (tiktoken)", guard_prompted),
     ]

@@ -44,7 +44,7 @@ from costctl.budget.request import Candidate, chat_messages, check_max_tokens, p
 from costctl.budget.usage import usage_from_provider
 from costctl.cost.price import price_usage
 from costctl.errors import InputError
-from costctl.models import ZERO, Usage
+from costctl.models import ZERO, ModelPrice, Usage
 from costctl.pricing.catalog import Catalog
 
 Clock = Callable[[], dt.datetime]
@@ -122,12 +122,17 @@ class Decision:
     at: dt.datetime
     expires_at: dt.datetime | None
     candidates: tuple[Candidate, ...]
-    caps: tuple[CapStatus, ...] = ()
+    buckets: tuple[tuple[Cap, BucketState], ...] = ()  # each applying cap's bucket, as the decision left it
     warnings: tuple[str, ...] = ()
 
     @property
     def allowed(self) -> bool:
         return self.decision != "reject"
+
+    @property
+    def caps(self) -> tuple[CapStatus, ...]:
+        """Each applying cap as the decision left it (or found it, when it refused the request)."""
+        return tuple(cap_status(cap, state) for cap, state in self.buckets)
 
     def reasons(self) -> list[str]:
         return [f"{c.model}: {v}" for c in self.candidates for v in c.violations]
@@ -193,8 +198,19 @@ class BudgetGuard:
         self.catalog = catalog
         self.clock = clock
         self._caps = {c.name: c for c in policy.caps}
+        self._hard_pusd = {
+            c.name: None if c.hard_usd is None else to_pusd(c.hard_usd, up=False) for c in policy.caps
+        }
+        self._prices: dict[tuple[str, str], ModelPrice] = {}
         if policy.per_request.fallback_model:  # a typo in the fallback is an error before any request
             catalog.get(policy.per_request.fallback_model, where="per_request.fallback_model")
+
+    def _price(self, name: str, where: str) -> ModelPrice:
+        """The catalog's model for a name; the catalog does not change, so each name is looked up once."""
+        found = self._prices.get((name, where))
+        if found is None:
+            found = self._prices[(name, where)] = self.catalog.get(name, where=where)
+        return found
 
     # ---------------------------------------------------------------- check
 
@@ -205,8 +221,7 @@ class BudgetGuard:
             value = request.key_value(cap)
             if value is None or (cap.value is not None and value != cap.value):
                 continue
-            hard = None if cap.hard_usd is None else to_pusd(cap.hard_usd, up=False)
-            found.append((cap, Hold(cap.name, period_of(cap, when), value, hard)))
+            found.append((cap, Hold(cap.name, period_of(cap, when), value, self._hard_pusd[cap.name])))
         return found
 
     def check(self, request: GuardRequest) -> Decision:
@@ -221,8 +236,7 @@ class BudgetGuard:
         policy = self.policy.per_request
         names = [request.model] + ([policy.fallback_model] if policy.fallback_model else [])
         prices = [
-            self.catalog.get(name, where="per_request.fallback_model" if i else "model")
-            for i, name in enumerate(names)
+            self._price(name, "per_request.fallback_model" if i else "model") for i, name in enumerate(names)
         ]
         messages = None if request.prompt is None else chat_messages(request.prompt, request.system)
         holds = self.holds(request, now)
@@ -245,8 +259,9 @@ class BudgetGuard:
                 continue
             reservation = self._reservation(request, request_id, now, candidate, i, holds, ttl)
             outcome = self.ledger.reserve(reservation, now_us=epoch_us(now), charge_expired=charge)
-            statuses = self._statuses(holds, outcome.buckets)
+            states = self._states(holds, outcome.buckets)
             if not outcome.admitted:
+                statuses = [cap_status(cap, state) for cap, state in states]
                 amount = candidate.estimated_cost_usd
                 blocked = tuple(
                     f"{s.label}: ${s.spent_usd:f} spent + ${s.reserved_usd:f} reserved + ${amount:f} worst case "
@@ -268,8 +283,8 @@ class BudgetGuard:
                 at=now,
                 expires_at=now + ttl,
                 candidates=tuple(candidates),
-                caps=statuses,
-                warnings=self._warnings(statuses),
+                buckets=states,
+                warnings=self._warnings(states),
             )
         first = candidates[0]
         rejected = self._reservation(request, request_id, now, first, 0, [], None)
@@ -287,7 +302,7 @@ class BudgetGuard:
             at=now,
             expires_at=None,
             candidates=tuple(candidates),
-            caps=self._statuses(holds, self.ledger.buckets_named([h.bucket for _, h in holds]))
+            buckets=self._states(holds, self.ledger.buckets_named([h.bucket for _, h in holds]))
             if holds
             else (),
         )
@@ -320,20 +335,25 @@ class BudgetGuard:
             tags={str(k): str(v) for k, v in request.tags.items()},
         )
 
-    def _statuses(
+    def _states(
         self, holds: Sequence[tuple[Cap, Hold]], states: Sequence[BucketState]
-    ) -> tuple[CapStatus, ...]:
+    ) -> tuple[tuple[Cap, BucketState], ...]:
         by_bucket = {s.bucket: s for s in states}
-        return tuple(
-            cap_status(cap, by_bucket[hold.bucket]) for cap, hold in holds if hold.bucket in by_bucket
-        )
+        return tuple((cap, by_bucket[hold.bucket]) for cap, hold in holds if hold.bucket in by_bucket)
 
-    def _warnings(self, statuses: Sequence[CapStatus]) -> tuple[str, ...]:
+    def _warnings(self, states: Sequence[tuple[Cap, BucketState]]) -> tuple[str, ...]:
         """Soft warnings: every cap at or past a warn_at_pct of its hard limit, or past its soft limit.
 
         Said on every request while it holds (a record below the worst case can bring a cap back under)."""
         found = []
-        for s in statuses:
+        for cap, state in states:
+            used = state.spent_pusd + state.reserved_pusd
+            hard = state.hard_pusd
+            soft = None if cap.soft_usd is None else to_pusd(cap.soft_usd, up=False)
+            at_warn = hard is not None and hard > 0 and any(used * 100 >= hard * p for p in cap.warn_at_pct)
+            if not at_warn and (soft is None or used <= soft):
+                continue  # the usual case, decided in integers
+            s = cap_status(cap, state)
             if s.hard_usd and s.warn_level_pct is not None:
                 used_pct = (s.used_usd / s.hard_usd * 100).quantize(Decimal("0.1"))
                 found.append(
@@ -364,7 +384,7 @@ class BudgetGuard:
             model, reserved = row["model"], Decimal(row["reserved_usd"])
             day = from_epoch_us(int(row["ts_us"])).date()
         normalised = usage_from_provider(usage, provider=provider)
-        price = self.catalog.get(model, where="ledger model")
+        price = self._price(model, "ledger model")
         actual = price_usage(price, normalised, on=day).total_usd
         outcome = self.ledger.settle(request_id, normalised, actual, now_us=epoch_us(self.clock()))
         return Recorded(

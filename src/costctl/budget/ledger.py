@@ -150,10 +150,10 @@ class Hold:
     period: str
     key_value: str
     hard_pusd: int | None
+    bucket: str = field(init=False)
 
-    @property
-    def bucket(self) -> str:
-        return f"{self.cap}|{self.period}|{self.key_value}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "bucket", f"{self.cap}|{self.period}|{self.key_value}")
 
 
 @dataclass(frozen=True)
@@ -496,6 +496,20 @@ class Ledger:
         self._transaction(work)
 
 
+def added(b: BucketState, amount: int) -> BucketState:
+    """A bucket after a reservation of `amount` was added to it."""
+    return BucketState(
+        b.bucket,
+        b.cap,
+        b.period,
+        b.key_value,
+        b.hard_pusd,
+        b.spent_pusd,
+        b.reserved_pusd + amount,
+        b.requests + 1,
+    )
+
+
 def _bucket(r: Sequence[Any]) -> BucketState:
     return BucketState(
         bucket=r[0],
@@ -569,10 +583,7 @@ class SqliteLedger(Ledger):
             [amount, *buckets],
         )
         self.con.execute(_INSERT_SQL, row)
-        return True, [
-            dataclasses.replace(b, reserved_pusd=b.reserved_pusd + amount, requests=b.requests + 1)
-            for b in found
-        ]
+        return True, [added(b, amount) for b in found]
 
     def _add_to_buckets(self, buckets: list[str], reserved_delta: int, spent_delta: int) -> None:
         self.con.execute(
@@ -678,18 +689,15 @@ class PostgresLedger(Ledger):
         params.update({f"c{i}": v for i, v in enumerate(row)})
         locked = self._cursor.execute(_PG_CHECK_AND_ADD, params).fetchall()
         fits = bool(locked[0][8]) if locked else True
-        added = int(locked[0][9]) if locked else 0
-        if len(locked) != len(buckets) or (fits and added != len(buckets)):
+        count = int(locked[0][9]) if locked else 0
+        if len(locked) != len(buckets) or (fits and count != len(buckets)):
             # a bucket row missing: never admit on a partial add
             raise LedgerError(
                 f"reservation found {len(locked)} of {len(buckets)} buckets", where=self.location
             )
         states = [_bucket(r[:8]) for r in locked]
         if fits:
-            states = [
-                dataclasses.replace(b, reserved_pusd=b.reserved_pusd + amount, requests=b.requests + 1)
-                for b in states
-            ]
+            states = [added(b, amount) for b in states]
         return fits, states
 
     def _add_to_buckets(self, buckets: list[str], reserved_delta: int, spent_delta: int) -> None:
