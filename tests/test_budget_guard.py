@@ -331,3 +331,25 @@ def test_cli_check_exit_codes_and_status(tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "no budget ledger" in missing.stderr
     bad_model = invoke(*base, "--model", "gpt-4.2", "--max-tokens", "10", "--text", "x")
     assert bad_model.exit_code == 2 and "did you mean" in bad_model.stderr
+
+
+def test_example_gateway_plays_the_readme_scenarios(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "gateway.py"), "--ledger", str(tmp_path / "gw.sqlite")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr
+    verbs = [line.split()[0] for line in res.stdout.splitlines()[:-1]]
+    assert verbs[:3] == ["allowed", "downgraded", "blocked"]
+    user_42 = verbs[3:]
+    assert user_42[0] == "allowed" and "downgraded" in user_42 and user_42[-1] == "blocked"
+    assert "cap user-daily (user=42" in res.stdout.splitlines()[-2]
+    status = invoke("budget", "status", "--ledger", str(tmp_path / "gw.sqlite"), "-f", "json")
+    assert status.exit_code == 0 and status.json()["requests_this_month"]["settled"] == len(verbs) - 2
