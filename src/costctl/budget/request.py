@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from costctl.cost.context import context_overflow
 from costctl.cost.price import price_usage
 from costctl.errors import InputError
 from costctl.models import ModelPrice, Usage
@@ -117,14 +118,17 @@ def price_candidate(
         input_tokens, exact = count.tokens, count.exact
     else:
         exact = True
-    cost = price_usage(price, Usage(input_tokens=input_tokens, output_tokens=max_tokens), on=on).total_usd
+    usage = Usage(input_tokens=input_tokens, output_tokens=max_tokens)
+    cost = price_usage(price, usage, on=on).total_usd
+    # a request the provider would refuse is never allowed, whatever it would cost
+    overflow = context_overflow(price, usage)
     return Candidate(
         model=price.id,
         input_tokens=input_tokens,
         input_tokens_exact=exact,
         output_tokens=max_tokens,
         estimated_cost_usd=cost,
-        violations=violations(policy, input_tokens, max_tokens, cost),
+        violations=violations(policy, input_tokens, max_tokens, cost) + ((overflow,) if overflow else ()),
     )
 
 
