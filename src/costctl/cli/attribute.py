@@ -143,9 +143,16 @@ class _Progress:
 @handle_errors
 def ingest(
     files: Annotated[
-        list[Path], typer.Argument(help="Log files (JSONL, CSV, Parquet, vendor formats; .gz works).")
-    ],
+        list[Path] | None, typer.Argument(help="Log files (JSONL, CSV, Parquet, vendor formats; .gz works).")
+    ] = None,
     db: DbOpt = DEFAULT_DB,
+    ledger: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ledger",
+            help="Also load the settled requests of a budget ledger (SQLite file or postgresql:// URL); repeatable.",
+        ),
+    ] = None,
     input_format: Annotated[
         str | None,
         typer.Option(
@@ -199,7 +206,10 @@ def ingest(
       costctl attribute ingest sample_logs/search_service.csv --mapping sample_logs/search_service.mapping.yaml
 
       costctl attribute ingest export.csv --map feature=route --map input_tokens=prompt_tokens -f json
+
+      costctl attribute ingest --ledger costctl-budget.sqlite --db costctl.duckdb
     """
+    from costctl.budget.rows import ledger_source
     from costctl.commands.attribute import ingest_report
     from costctl.inputs import check_files
     from costctl.logs.generic import build_mapping
@@ -207,12 +217,14 @@ def ingest(
     from costctl.logs.rules import TagRules
     from costctl.logs.store import connect, writable
 
+    files = files or []
     check_files(files, "log file")
     if batch_input is not None:
         check_files([batch_input], "--batch-input file")
     column_map = build_mapping(map_, mapping)
     tag_rules = TagRules.load(rules) if rules is not None else None
-    bar = _Progress(files, force=progress)
+    sources = [ledger_source(spec) for spec in ledger or []]
+    bar = _Progress(files + [s.path for s in sources], force=progress)
     # A dry run reads the store (for duplicates) when it exists, and never creates or writes it.
     store = (
         contextlib.closing(connect(db if db.exists() else Path(":memory:"), write=not db.exists()))
@@ -226,6 +238,7 @@ def ingest(
                 summary = ingest_files(
                     con,
                     files,
+                    sources=sources,
                     fmt=input_format.lower() if input_format else None,
                     mapping=column_map,
                     read_log=vendor_reader(),
