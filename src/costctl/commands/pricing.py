@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -101,8 +100,15 @@ def list_models(
     """Every priced model: our curated tables, then the generated ones (each row says its source)."""
     rows: list[dict[str, Any]] = []
     models = catalog.all_models()
-    if provider is not None:
-        _known(provider, {m.provider for m in models}, "provider")
+    providers = sorted({m.provider for m in models})
+    provider = provider.strip().lower() if provider else None
+    if provider and provider not in providers:
+        from costctl.errors import did_you_mean
+
+        raise InputError(
+            f"--provider: unknown provider {provider!r}{did_you_mean(provider, providers)}; "
+            f"expected one of {', '.join(providers)}"
+        )
     if source is not None:
         _known(source, {m.source.split()[0] for m in models}, "source")
     for model in models:
@@ -351,12 +357,9 @@ def check_against(catalog: Catalog, path: Path, *, on: dt.date, only_source: str
     """Every price of ours (curated and generated) that differs from a peer dataset, each with what explains
     it: a curated model's `verified` entry (the provider's page and date), or the generated table it came
     from. Comparing a newer peer file shows what regenerating the tables would move."""
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("file not found", where=str(path)) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"not a readable JSON price file ({exc})", where=str(path)) from None
+    from costctl.inputs import read_json
+
+    raw = read_json(path, "JSON price file")
     if isinstance(raw, dict) and isinstance(raw.get("providers"), list):
         raw = raw["providers"]  # genai-prices' package export: {providers: [...]}
     if isinstance(raw, list) and raw and isinstance(raw[0], dict) and "models" in raw[0]:
@@ -418,14 +421,10 @@ def import_prices(
     is a new model. Names already used elsewhere in our tables are dropped from an entry's aliases so the
     overlay always loads. Entries that cannot be expressed are listed with the reason.
     """
+    from costctl.inputs import read_json
     from costctl.pricing.importers import overlay_from
 
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("file not found", where=str(path)) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise InputError(f"not a readable JSON price file ({exc})", where=str(path)) from None
+    raw = read_json(path, "JSON price file")
     try:
         fmt, table, skipped = overlay_from(raw, today=today)
     except ValueError as exc:
