@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from costctl.errors import InputError
+from costctl.inputs import loads
 from costctl.logs.schema import COLUMN_NAMES, Reject
 
 GENERIC_FORMATS = ("jsonl", "csv", "parquet")
@@ -95,14 +95,9 @@ def parse_map_flags(values: list[str] | None) -> dict[str, str]:
 
 
 def load_mapping_file(path: Path) -> tuple[dict[str, str], str | None]:
-    import yaml
+    from costctl.inputs import read_yaml
 
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("mapping file not found", where=str(path)) from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError(f"cannot read mapping file ({type(exc).__name__})", where=str(path)) from None
+    doc = read_yaml(path, "mapping file")
     files_glob = None
     if isinstance(doc, dict) and isinstance(doc.get("columns"), dict):
         files_glob = doc.get("files")
@@ -156,8 +151,9 @@ def sample_json_keys(path: Path, limit: int = 200) -> set[str]:
         for line in handle:
             if not line.strip():
                 continue
-            obj = _loads(line)
-            if obj is None:
+            try:
+                obj = loads(line)
+            except ValueError:
                 continue
             if isinstance(obj, dict):
                 keys.update(obj)
@@ -190,8 +186,9 @@ def sniff_generic(path: Path, mapping: ColumnMapping) -> str | None:
             seen += 1
             if seen > 20:
                 break
-            obj = _loads(line)
-            if obj is None:
+            try:
+                obj = loads(line)
+            except ValueError:
                 continue
             if isinstance(obj, dict) and (mapping or CANONICAL_MARKERS <= set(obj)):
                 return "jsonl"
@@ -217,8 +214,9 @@ def read_canonical_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Reje
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
-            obj = _loads(line)
-            if obj is None and line.strip() != "null":
+            try:
+                obj = loads(line)
+            except ValueError:
                 yield number, Reject("not valid JSON (truncated or malformed line)")
                 continue
             if not isinstance(obj, dict):
@@ -341,10 +339,10 @@ def sample_json_paths(path: Path, limit: int = 200) -> set[str]:
 
 
 def _loads(text: str) -> Any:
-    """json.loads, or None for text that is not JSON (deep nesting included)."""
+    """The JSON value of a text, or None for text that is not JSON (deep nesting included)."""
     try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
+        return loads(text)
+    except ValueError:
         return None
 
 
