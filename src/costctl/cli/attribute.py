@@ -64,19 +64,28 @@ def _day(value: str | None, flag: str) -> Any:
     return parse_day(value, flag=flag)
 
 
+def _check_new_directory(directory: Path) -> None:
+    """`--to parquet DIR` writes a new (or empty) directory; a file on the way is a usage error."""
+    path = directory.expanduser()
+    if path.exists() and not path.is_dir():
+        raise InputError("is a file; --to parquet writes a new or empty directory", where=str(directory))
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"{parent} is a file, so this directory cannot be created", where=str(directory))
+
+
 def _spec(
     by: list[str] | None, grain: str, since: str | None, until: str | None, where: list[str] | None
 ) -> Any:
     from costctl.rollup.spec import RollupSpec, dimension, parse_where
 
     dims = [dimension(p) for v in by or [] for p in v.split(",") if p.strip()]
-    return RollupSpec(
-        tuple(dict.fromkeys(dims)),
-        grain.lower(),
-        _day(since, "--since"),
-        _day(until, "--until"),
-        parse_where(where),
-    )
+    first, last = _day(since, "--since"), _day(until, "--until")
+    if first is not None and last is not None and first > last:
+        raise InputError(f"--since {first} is after --until {last}; expected --since on or before --until")
+    return RollupSpec(tuple(dict.fromkeys(dims)), grain.lower(), first, last, parse_where(where))
 
 
 class _Progress:
@@ -134,9 +143,16 @@ class _Progress:
 @handle_errors
 def ingest(
     files: Annotated[
-        list[Path], typer.Argument(help="Log files (JSONL, CSV, Parquet, vendor formats; .gz works).")
-    ],
+        list[Path] | None, typer.Argument(help="Log files (JSONL, CSV, Parquet, vendor formats; .gz works).")
+    ] = None,
     db: DbOpt = DEFAULT_DB,
+    ledger: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ledger",
+            help="Also load the settled requests of a budget ledger (SQLite file or postgresql:// URL); repeatable.",
+        ),
+    ] = None,
     input_format: Annotated[
         str | None,
         typer.Option(
@@ -190,16 +206,25 @@ def ingest(
       costctl attribute ingest sample_logs/search_service.csv --mapping sample_logs/search_service.mapping.yaml
 
       costctl attribute ingest export.csv --map feature=route --map input_tokens=prompt_tokens -f json
+
+      costctl attribute ingest --ledger costctl-budget.sqlite --db costctl.duckdb
     """
+    from costctl.budget.rows import ledger_source
     from costctl.commands.attribute import ingest_report
+    from costctl.inputs import check_files
     from costctl.logs.generic import build_mapping
     from costctl.logs.ingest import InterruptGate, ingest_files, vendor_reader
     from costctl.logs.rules import TagRules
     from costctl.logs.store import connect, writable
 
+    files = files or []
+    check_files(files, "log file")
+    if batch_input is not None:
+        check_files([batch_input], "--batch-input file")
     column_map = build_mapping(map_, mapping)
     tag_rules = TagRules.load(rules) if rules is not None else None
-    bar = _Progress(files, force=progress)
+    sources = [ledger_source(spec) for spec in ledger or []]
+    bar = _Progress(files + [s.path for s in sources], force=progress)
     # A dry run reads the store (for duplicates) when it exists, and never creates or writes it.
     store = (
         contextlib.closing(connect(db if db.exists() else Path(":memory:"), write=not db.exists()))
@@ -213,6 +238,7 @@ def ingest(
                 summary = ingest_files(
                     con,
                     files,
+                    sources=sources,
                     fmt=input_format.lower() if input_format else None,
                     mapping=column_map,
                     read_log=vendor_reader(),
@@ -437,6 +463,8 @@ def export(
         raise InputError(f"--to {to!r}: expected parquet or focus")
     if target == "parquet" and directory is None:
         raise InputError("--to parquet needs a target DIRECTORY argument")
+    if target == "parquet" and directory is not None:
+        _check_new_directory(directory)
     con = connect(db, write=False)
     try:
         if target == "parquet":

@@ -151,9 +151,8 @@ def sample_json_keys(path: Path, limit: int = 200) -> set[str]:
         for line in handle:
             if not line.strip():
                 continue
-            try:
-                obj = loads(line)
-            except ValueError:
+            obj = _loads(line)
+            if obj is None:
                 continue
             if isinstance(obj, dict):
                 keys.update(obj)
@@ -186,9 +185,8 @@ def sniff_generic(path: Path, mapping: ColumnMapping) -> str | None:
             seen += 1
             if seen > 20:
                 break
-            try:
-                obj = loads(line)
-            except ValueError:
+            obj = _loads(line)
+            if obj is None:
                 continue
             if isinstance(obj, dict) and (mapping or CANONICAL_MARKERS <= set(obj)):
                 return "jsonl"
@@ -214,9 +212,8 @@ def read_canonical_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Reje
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
-            try:
-                obj = loads(line)
-            except ValueError:
+            obj = _loads(line)
+            if obj is None and line.strip() != "null":
                 yield number, Reject("not valid JSON (truncated or malformed line)")
                 continue
             if not isinstance(obj, dict):
@@ -339,7 +336,7 @@ def sample_json_paths(path: Path, limit: int = 200) -> set[str]:
 
 
 def _loads(text: str) -> Any:
-    """The JSON value of a text, or None for text that is not JSON (deep nesting included)."""
+    """The JSON value of `text`, or None for text that is not JSON (deep nesting included)."""
     try:
         return loads(text)
     except ValueError:

@@ -23,7 +23,7 @@ import datetime as dt
 import json
 import signal
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -404,6 +404,9 @@ class FilePlan:
     native: bool
     mapping: ColumnMapping = field(default_factory=ColumnMapping)  # the columns in effect (generic files)
     inferred: dict[str, str] = field(default_factory=dict)  # the part of `mapping` taken from common names
+    # A source that is not a log file (a budget ledger): its name in the store, and its reader (a LogRead)
+    source: str | None = None
+    read: Callable[[], Any] | None = None
 
 
 def _is_repeat(reason: str) -> bool:
@@ -542,7 +545,7 @@ def load_file(
     `dry_run` computes the same counts and first rejects but writes no table of the store."""
     import duckdb
 
-    source_file = str(plan.path.resolve())
+    source_file = plan.source or str(plan.path.resolve())
     adapter_rejects: list[tuple[int, str]] = []
     skipped: dict[str, int] = {}
     fmt = plan.format
@@ -567,14 +570,20 @@ def load_file(
             check_mapping(plan.path, fmt, plan.mapping, available_columns(plan.path, fmt))
             rows = read_generic_rows(plan.path, fmt, plan.mapping, rules.apply)
         else:
-            assert read_log is not None
-            log = read_log(plan.path, fmt, batch_input=batch_input, rules=rules)
+            if plan.read is not None:
+                log = plan.read()
+            else:
+                assert read_log is not None
+                log = read_log(plan.path, fmt, batch_input=batch_input, rules=rules)
             fmt = str(log.format)
             rows = iter(log.rows)
         if rows is not None:
             absent = frozenset()
             adapter_rejects = stage_rows(
-                con, rows, on_progress=_scaled(on_progress, 0.0, STAGE_SHARE), path=plan.path
+                con,
+                rows,
+                on_progress=_scaled(on_progress, 0.0, STAGE_SHARE),
+                path=plan.path if plan.source is None else None,
             )
             if log is not None:
                 skipped = dict(log.skipped)
@@ -699,7 +708,8 @@ def _record_rejects(
                     f"not a request: {reason}",
                 ],
             )
-    _fill_snippets(con, plan, source_file, ingest_id)
+    if plan.source is None:  # raw snippets come from a text file
+        _fill_snippets(con, plan, source_file, ingest_id)
 
 
 FIRST_REJECTS = 5  # shown per file by a dry run
@@ -883,14 +893,16 @@ def ingest_files(
     now: dt.datetime | None = None,
     gate: InterruptGate | None = None,
     dry_run: bool = False,
+    sources: Sequence[FilePlan] = (),
 ) -> IngestSummary:
-    """Load files in ONE transaction; any exception (Ctrl-C included) rolls everything back.
+    """Load files (and `sources` that are not files, e.g. a budget ledger) in ONE transaction; any exception
+    (Ctrl-C included) rolls everything back.
 
     `on_progress(fraction)` reports how far the current file is (0..1, ending at 1.0 for each file).
     `gate`: held from the commit on (see `InterruptGate`); without one, Ctrl-C is held during the commit only.
     `dry_run`: read, check and count as usual, but write nothing (`con` may be read-only)."""
     mapping = mapping if mapping is not None else ColumnMapping()
-    if not paths:
+    if not paths and not sources:
         raise InputError("no files to ingest, expected one or more log files")
     notes: list[str] = []
     if mapping.file_columns and mapping.files_glob is not None:
@@ -909,7 +921,7 @@ def ingest_files(
             unmatched_glob=None if mapping.applies_to(Path(p)) else mapping.files_glob,
         )
         for p in paths
-    ]
+    ] + list(sources)
     for plan in plans:
         if plan.inferred:
             pairs = ", ".join(f"{c} <- {src}" for c, src in plan.inferred.items())
