@@ -465,6 +465,8 @@ def plan_file(
         if unmatched_glob
         else ""
     )
+    if {"custom_id", "body"} <= available or {"custom_id", "params"} <= available:
+        hint += "; it looks like a batch input file: pass it with --batch-input beside its results file"
     shown = ", ".join(sorted(available)[:12]) + (", ..." if len(available) > 12 else "")
     raise UnknownFormatError(
         f"no known log format{hint}: not a vendor format, and no column for {', '.join(missing)} among "
