@@ -353,3 +353,49 @@ def test_example_gateway_plays_the_readme_scenarios(tmp_path: Path) -> None:
     assert "cap user-daily (user=42" in res.stdout.splitlines()[-2]
     status = invoke("budget", "status", "--ledger", str(tmp_path / "gw.sqlite"), "-f", "json")
     assert status.exit_code == 0 and status.json()["requests_this_month"]["settled"] == len(verbs) - 2
+
+
+def test_random_sequences_keep_every_counter_equal_to_its_rows(ledger: Ledger, catalog: Any) -> None:
+    """Checks, records (on time, late, twice), expiries and clock jumps across day and month ends, in a random
+    order: after every step each bucket equals what its rows add up to, and no hard limit is crossed."""
+    import random
+
+    rng = random.Random(18)
+    clock = Clock(dt.datetime(2026, 3, 31, 23, 50, tzinfo=dt.timezone.utc))
+    policy = GuardPolicy(
+        per_request=BudgetPolicy(max_cost_usd=Decimal("0.004"), fallback_model="gpt-4.1-nano"),
+        caps=(
+            Cap("user-daily", "user", "day", hard_usd=Decimal("0.01")),
+            Cap("team-monthly", "team", "month", hard_usd=Decimal("0.03"), soft_usd=Decimal("0.02")),
+            Cap("global-monthly", "global", "month", hard_usd=Decimal("0.05")),
+        ),
+        reservation_ttl_seconds=120,
+        on_expiry=rng.choice(["charge", "release"]),
+    )
+    guard = BudgetGuard(policy, ledger, catalog=catalog, clock=clock)
+    open_decisions: list[Any] = []
+    for _ in range(150):
+        step = rng.random()
+        if step < 0.55:
+            d = guard.check(
+                GuardRequest(
+                    model=rng.choice(["gpt-4.1-mini", "gpt-4.1"]),
+                    max_tokens=rng.randint(10, 2500),
+                    input_tokens=rng.randint(0, 3000),
+                    user=rng.choice(["a", "b", None]),
+                    team=rng.choice(["x", "y"]),
+                )  # fmt: skip
+            )
+            if d.allowed:
+                open_decisions.append(d)
+        elif step < 0.85 and open_decisions:
+            d = open_decisions.pop(rng.randrange(len(open_decisions)))
+            out = rng.randint(0, d.candidates[-1].output_tokens)
+            guard.record(d, {"prompt_tokens": d.candidates[-1].input_tokens, "completion_tokens": out})
+            with pytest.raises(InputError):
+                guard.record(d, {"prompt_tokens": 1, "completion_tokens": 1})
+        else:
+            clock.at += dt.timedelta(seconds=rng.choice([30, 90, 200, 3600]))
+            guard.expire()
+        check_accounting(ledger)
+    assert clock.at.month == 4  # the run crossed a day and a month end
