@@ -327,6 +327,12 @@ def test_cli_check_exit_codes_and_status(tmp_path: Path) -> None:
     user = next(c for c in data["caps"] if c["cap"] == "user-daily")
     assert Decimal(user["spent_usd"]) == Decimal("0.000836") and Decimal(user["reserved_usd"]) > 0
     assert data["accuracy"][0]["model"] == "gpt-4.1" and data["requests_this_month"]["rejected"] == 1
+    recent = invoke("budget", "status", "--ledger", ledger, "--requests", "5", "-f", "json").json()[
+        "recent_requests"
+    ]
+    assert [r["request_id"] for r in recent] == [ok.json()["request_id"]]  # the one settled request
+    assert Decimal(recent[0]["reserved_usd"]) == Decimal(ok.json()["reserved_usd"])
+    assert Decimal(recent[0]["actual_usd"]) == Decimal("0.000836") and recent[0]["key"] == "42 / - / -"
     missing = invoke("budget", "status", "--ledger", str(tmp_path / "none.sqlite"))
     assert missing.exit_code == 2 and "no budget ledger" in missing.stderr
     bad_model = invoke(*base, "--model", "gpt-4.2", "--max-tokens", "10", "--text", "x")
