@@ -405,3 +405,11 @@ def test_random_sequences_keep_every_counter_equal_to_its_rows(ledger: Ledger, c
             guard.expire()
         check_accounting(ledger)
     assert clock.at.month == 4  # the run crossed a day and a month end
+
+
+def test_a_repeated_request_id_is_one_error_line(ledger: Ledger, catalog: Any) -> None:
+    guard = BudgetGuard(seed_policy(), ledger, catalog=catalog, clock=Clock())
+    request = GuardRequest(model="gpt-4.1-mini", max_tokens=10, input_tokens=10, user="1", request_id="req-1")
+    assert guard.check(request).allowed
+    with pytest.raises(InputError, match="in the ledger already"):
+        guard.check(request)
