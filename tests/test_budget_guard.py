@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from budget_support import check_accounting, postgres_server, reset_postgres
-from conftest import invoke
+from conftest import REAL_LOGS, invoke, needs_real_logs
 
 from costctl.budget import BudgetGuard, GuardRequest, open_ledger
 from costctl.budget.ledger import Ledger
@@ -413,3 +413,39 @@ def test_a_repeated_request_id_is_one_error_line(ledger: Ledger, catalog: Any) -
     assert guard.check(request).allowed
     with pytest.raises(InputError, match="in the ledger already"):
         guard.check(request)
+
+
+@needs_real_logs
+def test_record_reads_real_provider_usage_objects() -> None:
+    """Usage objects as providers really send them (Claude Code's Anthropic messages, a Groq/OpenAI batch)."""
+    seen = {"anthropic": 0, "openai": 0}
+    for path in sorted((REAL_LOGS / "claude-code").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line) if line.strip() else {}
+            usage = (
+                (record.get("message") or {}).get("usage")
+                if isinstance(record.get("message"), dict)
+                else None
+            )
+            if not isinstance(usage, dict):
+                continue
+            got = usage_from_provider(usage)
+            expected_input = (
+                usage["input_tokens"]
+                + usage.get("cache_read_input_tokens", 0)
+                + usage.get("cache_creation_input_tokens", 0)
+            )
+            assert (got.input_tokens, got.output_tokens) == (expected_input, usage["output_tokens"])
+            assert got.cached_input_tokens == usage.get("cache_read_input_tokens", 0)
+            seen["anthropic"] += 1
+    for line in (
+        (REAL_LOGS / "openai-batch" / "groq_batch_output.jsonl").read_text(encoding="utf-8").splitlines()
+    ):
+        body = json.loads(line)["response"]["body"]
+        got = usage_from_provider(body)  # the whole response: its usage is found inside
+        assert (got.input_tokens, got.output_tokens) == (
+            body["usage"]["prompt_tokens"],
+            body["usage"]["completion_tokens"],
+        )
+        seen["openai"] += 1
+    assert seen["anthropic"] > 10 and seen["openai"] > 1, seen
