@@ -123,7 +123,7 @@ def catalog() -> Any:
 @pytest.fixture(scope="module")
 def spark() -> Any:
     """A local[2] Spark session for one test module; skips without pyspark or a Java runtime."""
-    pytest.importorskip("pyspark", reason="the spark extra is not installed (pip install 'costctl[spark]')")
+    pytest.importorskip("pyspark", reason="the spark extra is not installed (pip install '.[spark]')")
     from costctl.errors import InputError
     from costctl.rollup.spark import find_java, start_session
 
