@@ -70,7 +70,8 @@ def require_pyspark() -> None:
         import pyspark  # noqa: F401
     except ImportError:
         raise InputError(
-            "pyspark is not installed, expected the spark extra: pip install '.[spark]' in a checkout, or pip install pyspark", where=WHERE
+            "pyspark is not installed, expected the spark extra: pip install '.[spark]' in a checkout, or pip install pyspark",
+            where=WHERE,
         ) from None
 
 
