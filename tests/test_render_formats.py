@@ -66,7 +66,6 @@ def awkward_report() -> Report:
 
 @pytest.mark.parametrize("fmt", [Format.TABLE, Format.JSON, Format.CSV, Format.MARKDOWN])
 def test_golden(fmt):
-    os.environ.setdefault("COLUMNS", "140")
     text = render(awkward_report(), fmt)
     path = GOLDEN / f"awkward.{fmt.value}"
     if os.environ.get("UPDATE_GOLDEN") == "1" or not path.exists():

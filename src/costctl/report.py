@@ -22,11 +22,19 @@ class Format(str, Enum):
     SARIF = "sarif"  # audit findings for code scanning (render/sarif.py)
 
 
+# Column priority: which columns a terminal table keeps when it must fit a narrow terminal (render/table.py).
+ESSENTIAL = 1  # never hidden (the row's label, the total)
+NORMAL = 2  # hidden only when the details are gone and long labels are already cut
+DETAIL = 3  # hidden first
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
     header: str
     kind: str = "text"  # text | usd | int | pct | bool | exact
+    priority: int = NORMAL  # ESSENTIAL | NORMAL | DETAIL; only the terminal table reads it
+    wrap: bool = False  # prose (a finding, a reason): folded onto more lines in a narrow terminal, not cut
 
 
 @dataclass

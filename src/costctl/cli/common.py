@@ -103,11 +103,24 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise InputError(f"cannot write output: {exc.strerror}", where=str(path)) from None
 
 
+def terminal_width() -> int | None:
+    """The width tables fit: `COLUMNS` when set, else the terminal's; None when stdout is not a terminal
+    (a pipe or a file gets every column at full width)."""
+    value = os.environ.get("COLUMNS", "")
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    if sys.stdout.isatty():
+        import shutil
+
+        return shutil.get_terminal_size().columns
+    return None
+
+
 def emit(report: Report, fmt: Format, output: Path | None = None) -> None:
     """Render and deliver a report: notes to stderr, data to stdout or to `output`."""
     from costctl.render import render
 
-    text = render(report, fmt)
+    text = render(report, fmt, terminal_width() if output is None else None)
     for line in report.notes:
         note(f"note: {line}")
     if output is not None:

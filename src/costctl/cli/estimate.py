@@ -408,7 +408,7 @@ def _run_gate(
     """Evaluate the gate, write every requested output, and return the exit code."""
     import os
 
-    from costctl.cli.common import note, write_atomic
+    from costctl.cli.common import note, terminal_width, write_atomic
     from costctl.commands import gate
     from costctl.commands.estimate import workload_report
     from costctl.commands.workload import project_workload
@@ -436,7 +436,7 @@ def _run_gate(
     projection = project_workload(cat, work, on=day, strict=False)
     result = gate.evaluate(rules, projection, base)
     report = gate.gate_report(projection, workload_report(projection), result, base)
-    text = render(report, fmt)
+    text = render(report, fmt, terminal_width() if output is None else None)
     if fmt is Format.MARKDOWN:
         text = gate.comment_body(text)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")

@@ -6,7 +6,8 @@ from costctl.errors import InputError
 from costctl.report import Format, Report
 
 
-def render(report: Report, fmt: Format) -> str:
+def render(report: Report, fmt: Format, width: int | None = None) -> str:
+    """`report` as text in `fmt`; `width` is the terminal's, which only the table format fits."""
     if fmt is Format.JSON:
         from costctl.render.json_ import render_json
 
@@ -22,5 +23,5 @@ def render(report: Report, fmt: Format) -> str:
     if fmt is Format.TABLE:
         from costctl.render.table import render_table
 
-        return render_table(report)
+        return render_table(report, width)
     raise InputError(f"--format {fmt.value} is not available for `costctl {report.command}`")
