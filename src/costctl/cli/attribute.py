@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from costctl.cli.common import FormatOpt, OutputOpt, OverlayOpt, PricingDirOpt, catalog, emit, handle_errors
+from costctl.cli.common import (
+    FormatOpt,
+    OutputOpt,
+    OverlayOpt,
+    PricingDirOpt,
+    catalog,
+    emit,
+    handle_errors,
+    note,
+)
 from costctl.cli.engines import EngineOpt, SourceOpt, SparkConfOpt, SparkMasterOpt, open_engine
 from costctl.errors import ExitCode, InputError
 from costctl.report import Format
+from costctl.values import parse_number, parse_percent, parse_usd
 
 app = typer.Typer(
     help="Load request logs into DuckDB and see which features, users, teams and models drive the bill.",
@@ -22,16 +33,6 @@ app = typer.Typer(
 DbOpt = Annotated[Path, typer.Option("--db", help="The attribute database (a DuckDB file).")]
 DEFAULT_DB = Path("costctl.duckdb")
 PROGRESS_MIN_BYTES = 20_000_000
-
-
-def parse_usd(value: str, flag: str) -> Decimal:
-    try:
-        amount = Decimal(value.strip().lstrip("$").replace(",", ""))
-    except InvalidOperation:
-        raise InputError(f"{flag}: expected a USD amount such as 1200 or 0.5, got {value!r}") from None
-    if not amount.is_finite() or amount < 0:
-        raise InputError(f"{flag}: expected a non-negative USD amount, got {value!r}")
-    return amount
 
 
 def parse_named_usd(values: list[str] | None, flag: str) -> dict[str, Decimal]:
@@ -45,19 +46,14 @@ def parse_named_usd(values: list[str] | None, flag: str) -> dict[str, Decimal]:
 
 
 def load_budgets_file(path: Path) -> dict[str, Decimal]:
-    import yaml
+    from costctl.inputs import read_yaml
 
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("budgets file not found", where=str(path)) from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError(f"cannot read budgets file ({type(exc).__name__})", where=str(path)) from None
+    doc = read_yaml(path, "budgets file")
     if isinstance(doc, dict) and isinstance(doc.get("budgets"), dict):
         doc = doc["budgets"]
     if not isinstance(doc, dict):
         raise InputError("expected `budgets: {feature: monthly_usd, ...}`", where=str(path))
-    return {str(k): parse_usd(str(v), str(path)) for k, v in doc.items()}
+    return {str(k): parse_usd(v, f"budget {k!r}", where=str(path)) for k, v in doc.items()}
 
 
 def _day(value: str | None, flag: str) -> Any:
@@ -68,19 +64,28 @@ def _day(value: str | None, flag: str) -> Any:
     return parse_day(value, flag=flag)
 
 
+def _check_new_directory(directory: Path) -> None:
+    """`--to parquet DIR` writes a new (or empty) directory; a file on the way is a usage error."""
+    path = directory.expanduser()
+    if path.exists() and not path.is_dir():
+        raise InputError("is a file; --to parquet writes a new or empty directory", where=str(directory))
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"{parent} is a file, so this directory cannot be created", where=str(directory))
+
+
 def _spec(
     by: list[str] | None, grain: str, since: str | None, until: str | None, where: list[str] | None
 ) -> Any:
     from costctl.rollup.spec import RollupSpec, dimension, parse_where
 
     dims = [dimension(p) for v in by or [] for p in v.split(",") if p.strip()]
-    return RollupSpec(
-        tuple(dict.fromkeys(dims)),
-        grain.lower(),
-        _day(since, "--since"),
-        _day(until, "--until"),
-        parse_where(where),
-    )
+    first, last = _day(since, "--since"), _day(until, "--until")
+    if first is not None and last is not None and first > last:
+        raise InputError(f"--since {first} is after --until {last}; expected --since on or before --until")
+    return RollupSpec(tuple(dict.fromkeys(dims)), grain.lower(), first, last, parse_where(where))
 
 
 class _Progress:
@@ -138,9 +143,16 @@ class _Progress:
 @handle_errors
 def ingest(
     files: Annotated[
-        list[Path], typer.Argument(help="Log files (JSONL, CSV, Parquet, vendor formats; .gz works).")
-    ],
+        list[Path] | None, typer.Argument(help="Log files (JSONL, CSV, Parquet, vendor formats; .gz works).")
+    ] = None,
     db: DbOpt = DEFAULT_DB,
+    ledger: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ledger",
+            help="Also load the settled requests of a budget ledger (SQLite file or postgresql:// URL); repeatable.",
+        ),
+    ] = None,
     input_format: Annotated[
         str | None,
         typer.Option(
@@ -172,11 +184,20 @@ def ingest(
             help="Progress bar on stderr (default: for inputs over 20 MB when stderr is a terminal).",
         ),
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Show how each file maps, what would load and the first rejects; write nothing.",
+        ),
+    ] = False,
 ) -> None:
     """Load log files into the attribute database; every row is loaded, rejected (with a reason) or a duplicate.
 
     One ingest is one transaction: an error or Ctrl-C leaves the database unchanged. Re-ingesting a file adds
     nothing. The summary (read = loaded + rejected + duplicate, per file) goes to stderr in table format.
+    Columns named the usual way (timestamp, user, prompt_tokens, usage.prompt_tokens, ...) are recognised;
+    the mapping taken is printed on stderr, and `--dry-run` shows it with the first rejects.
 
     Examples:
 
@@ -185,39 +206,64 @@ def ingest(
       costctl attribute ingest sample_logs/search_service.csv --mapping sample_logs/search_service.mapping.yaml
 
       costctl attribute ingest export.csv --map feature=route --map input_tokens=prompt_tokens -f json
+
+      costctl attribute ingest --ledger costctl-budget.sqlite --db costctl.duckdb
     """
+    from costctl.budget.rows import ledger_source
     from costctl.commands.attribute import ingest_report
+    from costctl.inputs import check_files
     from costctl.logs.generic import build_mapping
-    from costctl.logs.ingest import ingest_files, vendor_reader
-    from costctl.logs.store import connect
+    from costctl.logs.ingest import InterruptGate, ingest_files, vendor_reader
+    from costctl.logs.rules import TagRules
+    from costctl.logs.store import connect, writable
 
+    files = files or []
+    check_files(files, "log file")
+    if batch_input is not None:
+        check_files([batch_input], "--batch-input file")
     column_map = build_mapping(map_, mapping)
-    bar = _Progress(files, force=progress)
-    con = connect(db, write=True)
-    try:
-        summary = ingest_files(
-            con,
-            files,
-            fmt=input_format.lower() if input_format else None,
-            mapping=column_map,
-            read_log=vendor_reader(),
-            batch_input=batch_input,
-            rules=rules,
-            on_file_start=bar.start,
-            on_file_done=bar.done,
-            on_progress=bar.within if bar.bar is not None else None,
-        )
-    finally:
-        bar.stop()
-        con.close()
-    report = ingest_report(summary, str(db))
-    if fmt is Format.TABLE and output is None:
-        from costctl.render import render
+    tag_rules = TagRules.load(rules) if rules is not None else None
+    sources = [ledger_source(spec) for spec in ledger or []]
+    bar = _Progress(files + [s.path for s in sources], force=progress)
+    # A dry run reads the store (for duplicates) when it exists, and never creates or writes it.
+    store = (
+        contextlib.closing(connect(db if db.exists() else Path(":memory:"), write=not db.exists()))
+        if dry_run
+        else writable(db)
+    )
+    # Ctrl-C cancels the ingest until its commit starts; from then on the summary is what happened.
+    with InterruptGate() as gate:
+        try:
+            with store as con:
+                summary = ingest_files(
+                    con,
+                    files,
+                    sources=sources,
+                    fmt=input_format.lower() if input_format else None,
+                    mapping=column_map,
+                    read_log=vendor_reader(),
+                    batch_input=batch_input,
+                    rules=tag_rules,
+                    on_file_start=bar.start,
+                    on_file_done=bar.done,
+                    on_progress=bar.within if bar.bar is not None else None,
+                    gate=gate,
+                    dry_run=dry_run,
+                )
+        finally:
+            bar.stop()
+        for text in summary.notes:
+            note(f"note: {text}")
+        report = ingest_report(summary, str(db))
+        if fmt is Format.TABLE and output is None:
+            from costctl.render import render
 
-        sys.stdout.flush()
-        sys.stderr.write(render(report, fmt))  # the summary is not data: stdout stays clean
-    else:
-        emit(report, fmt, output)
+            sys.stdout.flush()
+            sys.stderr.write(render(report, fmt))  # the summary is not data: stdout stays clean
+        else:
+            emit(report, fmt, output)
+        if gate.late:
+            note("note: Ctrl-C came after the ingest was committed: the rows above are loaded")
 
 
 @app.command("report")
@@ -301,10 +347,10 @@ def report(
         top=top,
         revenue_per_user_usd=parse_usd(revenue_per_user, "--revenue-per-user") if revenue_per_user else None,
         shared_costs=parse_named_usd(shared_cost, "--shared-cost"),
-        overhead_pct=parse_usd(overhead_pct, "--overhead-pct") if overhead_pct else None,
+        overhead_pct=parse_percent(overhead_pct, "--overhead-pct") if overhead_pct else None,
         allocate_by=allocate_by,
         budgets=all_budgets,
-        anomaly_factor=parse_usd(anomaly_factor, "--anomaly-factor"),
+        anomaly_factor=parse_number(anomaly_factor, "--anomaly-factor"),
         workload=workload,
     )
     cat = catalog(pricing, pricing_overlay)
@@ -417,6 +463,8 @@ def export(
         raise InputError(f"--to {to!r}: expected parquet or focus")
     if target == "parquet" and directory is None:
         raise InputError("--to parquet needs a target DIRECTORY argument")
+    if target == "parquet" and directory is not None:
+        _check_new_directory(directory)
     con = connect(db, write=False)
     try:
         if target == "parquet":

@@ -22,10 +22,40 @@ from costctl.report import Format, Report
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-FormatOpt = Annotated[
-    Format,
-    typer.Option("--format", "-f", help="Output format: table, json, csv, markdown.", case_sensitive=False),
-]
+try:  # typer >= 0.25 vendors click
+    from typer._click.types import ParamType
+except ImportError:  # pragma: no cover - older typer on the real click
+    from click.types import ParamType  # type: ignore[no-redef, assignment, unused-ignore]  # which one errs depends on typer
+
+
+class FormatChoice(ParamType):
+    """`--format` offering exactly the formats a command renders: its help and its error list, no more."""
+
+    name = "format"
+
+    def __init__(self, formats: tuple[Format, ...]) -> None:
+        self.formats = formats
+
+    def get_metavar(self, *args: Any, **kwargs: Any) -> str:
+        return "[" + "|".join(f.value for f in self.formats) + "]"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        """The format's name; Typer turns it into the `Format` member the annotation asks for."""
+        text = str(value.value if isinstance(value, Format) else value).strip().lower()
+        for fmt in self.formats:
+            if fmt.value == text:
+                return fmt.value
+        names = ", ".join(f.value for f in self.formats)
+        self.fail(f"{value!r} is not one of {names}", param, ctx)
+
+
+def format_option(*formats: Format) -> Any:
+    names = ", ".join(f.value for f in formats)
+    return typer.Option("--format", "-f", help=f"Output format: {names}.", click_type=FormatChoice(formats))
+
+
+TEXT_FORMATS = (Format.TABLE, Format.JSON, Format.CSV, Format.MARKDOWN)
+FormatOpt = Annotated[Format, format_option(*TEXT_FORMATS)]
 OutputOpt = Annotated[
     Path | None,
     typer.Option("--output", "-o", help="Write the result to FILE (written only once the result exists)."),
@@ -47,13 +77,17 @@ OverlayOpt = Annotated[
 
 
 def note(message: str) -> None:
+    from costctl.render.text import inert
+
     sys.stdout.flush()
-    print(f"costctl: {message}", file=sys.stderr)
+    print(f"costctl: {inert(message)}", file=sys.stderr)
 
 
 def fail(error: CostctlError) -> NoReturn:
+    from costctl.render.text import inert
+
     sys.stdout.flush()
-    print(f"costctl: error: {error.line()}", file=sys.stderr)
+    print(f"costctl: error: {inert(error.line())}", file=sys.stderr)
     raise typer.Exit(int(error.exit_code))
 
 
@@ -116,16 +150,30 @@ def terminal_width() -> int | None:
     return None
 
 
-def emit(report: Report, fmt: Format, output: Path | None = None) -> None:
-    """Render and deliver a report: notes to stderr, data to stdout or to `output`."""
+def emit(
+    report: Report,
+    fmt: Format,
+    output: Path | None = None,
+    *,
+    transform: Callable[[str], str] | None = None,
+    exit_on_verdict: bool = True,
+) -> None:
+    """Render and deliver a report: notes to stderr, data to stdout or to `output`; then exit with the
+    report's verdict (`report.exit_code`) when it is not 0."""
     from costctl.render import render
 
     text = render(report, fmt, terminal_width() if output is None else None)
-    for line in report.notes:
-        note(f"note: {line}")
+    if transform is not None:
+        text = transform(text)
+    # deliver first: when writing `-o` fails, its error is then the only line on stderr
     if output is not None:
         write_atomic(output, text)
-        note(f"wrote {output}")
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
+    for line in report.notes:
+        note(f"note: {line}")
+    if output is not None:
+        note(f"wrote {output}")
+    if exit_on_verdict and report.exit_code:
+        raise typer.Exit(report.exit_code)

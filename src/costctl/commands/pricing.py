@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -80,6 +79,15 @@ LIST_COLUMNS = [
 
 
 def list_models(catalog: Catalog, *, on: dt.date, provider: str | None = None) -> Report:
+    providers = sorted({m.provider for m in catalog})
+    provider = provider.strip().lower() if provider else None
+    if provider and provider not in providers:
+        from costctl.errors import did_you_mean
+
+        raise InputError(
+            f"--provider: unknown provider {provider!r}{did_you_mean(provider, providers)}; "
+            f"expected one of {', '.join(providers)}"
+        )
     rows = []
     for model in catalog:
         if provider and model.provider != provider:
@@ -282,12 +290,9 @@ def _diff(model: str, field: str, mine: Decimal | None, theirs: Decimal, where: 
 
 
 def check_against(catalog: Catalog, path: Path, *, on: dt.date) -> Report:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("file not found", where=str(path)) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"not a readable JSON price file ({exc})", where=str(path)) from None
+    from costctl.inputs import read_json
+
+    raw = read_json(path, "JSON price file")
     if isinstance(raw, list) and raw and isinstance(raw[0], dict) and "models" in raw[0]:
         source = "genai-prices"
         rows, compared = _diff_rows_genai_prices(catalog, raw, on)

@@ -2,7 +2,7 @@
 
 rich is not used here on purpose: importing and laying out a rich table cost ~180 ms per command, more than
 everything else `costctl estimate` does (bench/bench_estimate.py). Cells are plain text: nothing in a cell is
-interpreted as markup.
+interpreted as markup, and control characters are shown as escapes (render/text.py).
 
 Given a terminal width, a table fits it the way rich fits a console: first the DETAIL columns go (rightmost
 first) while long labels keep a readable width, then long labels are cut with an ellipsis, then the NORMAL
@@ -16,10 +16,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from costctl.render.text import inert
 from costctl.render.values import format_cell
 from costctl.report import DETAIL, ESSENTIAL, Column, Report, Table
 
-_RIGHT = {"usd", "int", "pct"}
+_RIGHT = {"usd", "int", "pct", "percent"}
 # A text cell that reads as a number (counts, money, ratios shown as text) makes its column uncuttable.
 _NUMERIC = re.compile(r"^[~≈<>+\-−]?\$?[\d][\d,._]*(?:[kKMGB%x×]|/mo|/day)?$")
 COMFORT_WIDTH = 24  # long labels keep this many columns while DETAIL columns are hidden first
@@ -43,7 +44,8 @@ def _pad(text: str, width: int, right: bool) -> str:
 
 
 def _clean(text: str) -> str:
-    return text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    """One line of inert text: control and bidi characters escaped, CR/LF/tab as spaces (render/text.py)."""
+    return inert(text)
 
 
 def _truncate(text: str, width: int) -> str:
@@ -146,8 +148,12 @@ def table_text(table: Table, width: int | None = None) -> str:
     """The table drawn with box characters; fitted to `width` terminal columns when given."""
     columns = table.columns
     headers = [_clean(c.header) for c in columns]
-    body = [[_clean(format_cell(row.get(c.key), c.kind)) for c in columns] for row in table.rows]
-    footer = [_clean(format_cell(table.footer.get(c.key), c.kind)) for c in columns] if table.footer else None
+    body = [[_clean(format_cell(row.get(c.key), c.kind_of(row))) for c in columns] for row in table.rows]
+    footer = (
+        [_clean(format_cell(table.footer.get(c.key), c.kind_of(table.footer))) for c in columns]
+        if table.footer
+        else None
+    )
     lines_in = body + ([footer] if footer else [])
     natural = [display_width(h) for h in headers]
     for line in lines_in:
@@ -156,7 +162,7 @@ def table_text(table: Table, width: int | None = None) -> str:
     widths = natural
     if width is not None and _total(natural) > width:
         cuttable = [
-            c.kind == "text" and not any(_NUMERIC.match(line[i].strip()) for line in lines_in)
+            c.kind in ("text", "row") and not any(_NUMERIC.match(line[i].strip()) for line in lines_in)
             for i, c in enumerate(columns)
         ]
         keep, widths = _fit(columns, natural, cuttable, width)

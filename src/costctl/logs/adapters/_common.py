@@ -15,16 +15,21 @@ import io
 import json
 import os
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TextIO
 
+from costctl.inputs import JsonTooDeep, loads
 from costctl.logs.schema import COLUMN_NAMES, Reject
 from costctl.logs.timestamps import TimestampError, parse_timestamp
 
+if TYPE_CHECKING:
+    from costctl.logs.rules import TagRules
+
 Row = dict[str, Any]
+P = ParamSpec("P")
 Item = tuple[int, "Row | Reject"]
 
 
@@ -45,7 +50,7 @@ class ReadContext:
 
     path: Path
     fmt: str
-    rules: Any = None  # costctl.logs.rules.TagRules | None
+    rules: TagRules | None = None
     batch_input: Path | None = None
     skipped: Counter[str] = field(default_factory=Counter)
     jsonl: bool = True  # False when the file is one JSON document (then source_line is a record index)
@@ -102,21 +107,31 @@ def _first_content_line(fh: TextIO) -> tuple[str | None, int, list[str]]:
 
 def _is_single_json(line: str) -> bool:
     try:
-        json.loads(line)
+        loads(line)
     except ValueError:
         return False
     return True
 
 
 def _iter_jsonl(fh: TextIO, first_line: str, first_no: int) -> Iterator[tuple[int, Any]]:
-    yield first_no, json.loads(first_line)
+    yield first_no, loads(first_line)
     for number, line in enumerate(fh, first_no + 1):
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line)
+            yield number, loads(line)
         except ValueError as exc:
             yield number, BadJson(f"invalid JSON (truncated line?): {exc}")
+        except RecursionError:
+            yield number, BadJson("invalid JSON: nested too deeply")
+
+
+def raw_decode(decoder: json.JSONDecoder, text: str, pos: int) -> tuple[Any, int]:
+    """`decoder.raw_decode`, with JSON nested too deeply to parse as a ValueError (a bad record)."""
+    try:
+        return decoder.raw_decode(text, pos)
+    except RecursionError:
+        raise JsonTooDeep("JSON nested too deeply to read") from None
 
 
 def _iter_document(text: str) -> Iterator[tuple[int, Any]]:
@@ -129,7 +144,7 @@ def _iter_document(text: str) -> Iterator[tuple[int, Any]]:
             return
         line = text.count("\n", 0, pos) + 1
         try:
-            value, end = decoder.raw_decode(text, pos)
+            value, end = raw_decode(decoder, text, pos)
         except ValueError as exc:
             yield line, BadJson(f"invalid JSON (truncated document?): {exc}")
             # Resynchronise on the next line that starts an object at column 0.
@@ -199,7 +214,7 @@ def obj(value: Any, name: str) -> dict[str, Any]:
         return {}
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = loads(value)
         except ValueError as exc:
             raise RecordError(f"{name} is a string that is not JSON: {value[:60]!r}") from exc
         if value is None:
@@ -213,7 +228,7 @@ def maybe_json(value: Any) -> Any:
     """Decode a JSON string if it is one; anything else unchanged."""
     if isinstance(value, str) and value[:1] in "[{":
         try:
-            return json.loads(value)
+            return loads(value)
         except ValueError:
             return value
     return value
@@ -491,17 +506,23 @@ def _tag_text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def guarded(ctx: ReadContext, line: int, record: Any, func: Any, *args: Any) -> Row | Reject:
-    """Run one record's conversion; every problem with the data becomes a Reject, never an exception."""
+def guarded(
+    ctx: ReadContext,
+    line: int,
+    record: Any,
+    func: Callable[Concatenate[ReadContext, int, Mapping[str, Any], P], Row | Reject],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> Row | Reject:
+    """Run one record's conversion; a problem with the data (`RecordError`, raised by the strict field
+    readers above) becomes that record's Reject. Anything else (AttributeError, TypeError, KeyError, ...) is
+    a bug in the adapter and propagates: turning it into rejects would hide it behind an exit 0."""
     if isinstance(record, BadJson):
         return Reject(record.reason)
     if not isinstance(record, Mapping):
         return Reject(f"expected a JSON object, got {type(record).__name__}")
     try:
-        result: Row | Reject = func(ctx, line, record, *args)
+        result = func(ctx, line, record, *args, **kwargs)
     except RecordError as exc:
         return Reject(str(exc))
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        # Wrong types deep inside a record (a list where an object belongs, ...): the data's fault.
-        return Reject(f"malformed record: {type(exc).__name__}: {exc}")
     return result
