@@ -539,3 +539,12 @@ def test_every_physical_record_is_counted_on_random_bytes(tmp_path: Path) -> Non
         for path in (log, jl):
             data = ingest_json(str(path), "--db", str(db), "--input-format", path.suffix[1:])
             assert totals(data)[0] == 40, (path, data["total"])
+
+
+def test_a_broken_database_file_says_how_to_recover(tmp_path: Path) -> None:
+    db = tmp_path / "a.duckdb"
+    db.write_bytes(b"\x00" * 4096 + b"not a database")  # what a failed first ingest of an older costctl left
+    log = write_jsonl(tmp_path / "app.jsonl", [canonical(1)])
+    assert_one_error_line(
+        invoke("attribute", "ingest", str(log), "--db", str(db)), "delete the file and ingest again"
+    )
