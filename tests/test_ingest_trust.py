@@ -548,3 +548,11 @@ def test_a_broken_database_file_says_how_to_recover(tmp_path: Path) -> None:
     assert_one_error_line(
         invoke("attribute", "ingest", str(log), "--db", str(db)), "delete the file and ingest again"
     )
+
+
+def test_a_byte_order_mark_does_not_hide_the_header(tmp_path: Path) -> None:
+    log = tmp_path / "excel.csv"
+    log.write_bytes(
+        b"\xef\xbb\xbftimestamp,model,prompt_tokens,completion_tokens\n2026-10-01T00:00:00Z,gpt-4o,1,1\n"
+    )
+    assert totals(ingest_json(str(log), "--db", str(tmp_path / "a.duckdb"))) == (1, 1, 0, 0)
