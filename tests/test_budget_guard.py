@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from budget_support import check_accounting, postgres_server, reset_postgres
+from budget_support import check_accounting, reset_postgres
 from conftest import REAL_LOGS, invoke, needs_real_logs
 
 from costctl.budget import BudgetGuard, GuardRequest, open_ledger
@@ -40,12 +40,6 @@ class Clock:
 @pytest.fixture(scope="module")
 def catalog() -> Any:
     return load_catalog()
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

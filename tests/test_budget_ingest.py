@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from budget_support import postgres_server, reset_postgres
+from budget_support import reset_postgres
 from conftest import invoke
 
 from costctl.budget import BudgetGuard, GuardRequest, open_ledger
@@ -19,12 +18,6 @@ from costctl.budget.request import BudgetPolicy
 from costctl.pricing.catalog import load_catalog
 
 NOW = dt.datetime(2026, 3, 14, 9, 30, tzinfo=dt.timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
