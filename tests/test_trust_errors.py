@@ -230,3 +230,42 @@ def test_environment_failures_are_one_line() -> None:
     with pytest.raises(duckdb.Error) as caught:
         duckdb.connect(str(ROOT / "no-such-dir" / "x.duckdb"), read_only=True)
     assert environment_error(caught.value) is None  # not an environment failure we translate
+
+
+def test_atomic_write_keeps_the_previous_file_when_the_disk_fills(tmp_path: Path) -> None:
+    """README "-o FILE ... never half-written": a real write failure (the file-size limit stands in for a
+    full disk) leaves the previous file whole, no temporary file behind, and one error line."""
+    import resource
+    import signal
+
+    out = tmp_path / "estimate.json"
+    out.write_text("previous result")
+
+    def small_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit then fails with EFBIG
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))
+
+    exe = Path(sys.executable).parent / "costctl"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "costctl"]
+    args = [
+        "estimate",
+        "-m",
+        "gpt-4o",
+        "--input-tokens",
+        "5",
+        "--output-tokens",
+        "1",
+        "-f",
+        "json",
+        "-o",
+        str(out),
+    ]
+    env = {**os.environ, "COSTCTL_NO_CACHE": "1"}
+    proc = subprocess.run(
+        [*cmd, *args], capture_output=True, text=True, env=env, preexec_fn=small_disk, timeout=120
+    )  # noqa: S603 - our own console script
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("costctl: error: "), proc.stderr
+    assert "cannot write output" in lines[0]
+    assert out.read_text() == "previous result"
+    assert [p.name for p in tmp_path.iterdir()] == ["estimate.json"]
