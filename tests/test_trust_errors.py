@@ -86,7 +86,9 @@ def _overlay(tmp: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("where", ["overlay", "pricing-dir", "workload", "budgets", "mapping", "scenario"])
+@pytest.mark.parametrize(
+    "where", ["overlay", "pricing-dir", "workload", "budgets", "rules", "mapping", "scenario"]
+)
 def test_user_mistakes_are_one_line_impossible_yaml_date(tmp_path: Path, db: Path, where: str) -> None:
     log = write_jsonl(tmp_path / "l.jsonl", [row(1)])
     bad = tmp_path / "bad.yaml"
@@ -110,6 +112,8 @@ def test_user_mistakes_are_one_line_impossible_yaml_date(tmp_path: Path, db: Pat
         args = ("estimate", "--workload", str(bad))
     elif where == "budgets":
         args = ("attribute", "report", "--db", str(db), "--budgets", str(bad))
+    elif where == "rules":
+        args = ("attribute", "ingest", str(log), "--db", str(tmp_path / "r.duckdb"), "--rules", str(bad))
     elif where == "mapping":
         args = ("attribute", "ingest", str(log), "--db", str(tmp_path / "m.duckdb"), "--mapping", str(bad))
     else:

@@ -170,7 +170,7 @@ def _convert_batch(
     row = new_row(ctx, line)
     custom_id = text(record.get("custom_id"))
     tags: dict[str, Any] = {"custom_id": custom_id}
-    result = record["result"]
+    result = obj(record.get("result"), "result")
     kind = text(result.get("type"))
     if kind == "succeeded":
         message = obj(result.get("message"), "result.message")
