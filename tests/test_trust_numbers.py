@@ -276,3 +276,8 @@ def test_claude_code_line_with_billed_usage_but_no_type_is_kept(tmp_path: Path) 
         return int(res.json()["total"]["loaded"])
 
     assert loaded(more) == loaded(plain) + 1
+
+
+def test_embeddings_are_not_told_about_output_tokens() -> None:
+    result = invoke("estimate", "-m", "text-embedding-3-small", "--input-tokens", "1000")
+    assert result.exit_code == 0 and "output" not in result.stderr
