@@ -140,3 +140,25 @@ def test_inert_escapes_visibly_and_leaves_plain_text_alone() -> None:
     assert inert("x\u202ey") == "x\\u202ey"
     assert inert("a\r\nb\tc") == "a  b c"
     assert inert("a\rb", keep="\r") == "a\rb"
+
+
+def test_ci_outputs_are_inert() -> None:
+    import xml.etree.ElementTree as ET
+
+    from costctl.render.ci import github_annotations, junit_xml
+
+    rules = [
+        {
+            "name": "\x1b]0;x\x07cap",
+            "metric": "monthly_cost",
+            "scope": "total",
+            "status": "fail",
+            "message": "over\x1b[2J\nby $1",
+        }
+    ]
+    report = Report("estimate", {"gate": {"rules": rules}})
+    lines = github_annotations(report, file="w\x1b.yaml")
+    assert not RAW_CONTROLS.search("".join(lines)) and lines[0].endswith("over\\x1b[2J%0Aby $1")
+    xml = junit_xml(report)
+    assert not RAW_CONTROLS.search(xml)
+    assert ET.fromstring(xml).find("testcase/failure") is not None  # well-formed XML 1.0
