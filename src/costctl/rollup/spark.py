@@ -258,7 +258,7 @@ def _start_context(spark_conf: Any, log_file: str) -> Any:
         os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"  # a laptop run listens on loopback only
     try:
         with open(log_file, "ab") as log:
-            gateway = launch_gateway(spark_conf, popen_kwargs={"stdout": log, "stderr": log})  # type: ignore[no-untyped-call]
+            gateway = launch_gateway(spark_conf, popen_kwargs={"stdout": log, "stderr": log})  # type: ignore[no-untyped-call,unused-ignore]
     finally:
         if local and previous is None:
             os.environ.pop("SPARK_LOCAL_IP", None)
