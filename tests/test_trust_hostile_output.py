@@ -101,13 +101,18 @@ def test_audit_logs_outputs_are_inert(db: Path, fmt: str) -> None:
     assert not RAW_CONTROLS.search(result.stderr)
 
 
-def test_report_csv_downloads_are_inert(db: Path, tmp_path: Path) -> None:
+def test_report_html_and_its_csv_downloads_are_inert(db: Path, tmp_path: Path) -> None:
     from test_report_command import csv_links
 
     out = tmp_path / "r.html"
     result = invoke("report", "--db", str(db), "--month", "2026-10", "-o", str(out))
     assert result.exit_code == 0, result.stderr
-    links = csv_links(out.read_text(encoding="utf-8"))
+    html = out.read_text(encoding="utf-8")
+    assert not RAW_CONTROLS.search(html)  # names shown with their control characters escaped
+    payload = re.search(r'<script type="application/json" id="costctl-data">(.*?)</script>', html, re.S)
+    assert payload is not None
+    assert set(HOSTILE) <= {r["name"] for r in json.loads(payload.group(1))["by_feature"]}
+    links = csv_links(html)
     assert links
     for text in links.values():
         assert_csv_inert(text)
