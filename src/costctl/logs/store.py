@@ -79,7 +79,8 @@ def connect(path: Path | str, *, write: bool) -> Any:
         raise InputError("directory does not exist", where=str(db))
     try:
         con = duckdb.connect(str(db), read_only=not write)
-    except duckdb.IOException as exc:
+    except duckdb.Error as exc:
+        # a reader meeting a writer's lock gets a ConnectionException, a writer an IOException: both say "lock"
         text = str(exc)
         if "lock" in text.lower():
             raise InputError(busy_message(db)) from None
@@ -90,10 +91,6 @@ def connect(path: Path | str, *, write: bool) -> Any:
         )
         raise InputError(
             f"cannot open as a DuckDB database ({text.splitlines()[0]}){hint}", where=str(db)
-        ) from None
-    except duckdb.Error as exc:
-        raise InputError(
-            f"cannot open as a DuckDB database ({str(exc).splitlines()[0]})", where=str(db)
         ) from None
     con.execute("SET TimeZone = 'UTC'")
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
