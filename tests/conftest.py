@@ -192,3 +192,13 @@ def check_golden(path: Path, text: str, update: bool) -> None:
     assert text == expected, (
         f"{path.name} changed: if intended, run pytest --update-golden and review the diff"
     )
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Any:
+    """A throwaway PostgreSQL server for the budget-ledger tests, one per session (skips with the reason
+    when it cannot be started; see tests/budget_support.py)."""
+    from budget_support import postgres_server
+
+    with postgres_server() as url:
+        yield url

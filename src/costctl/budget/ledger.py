@@ -112,6 +112,15 @@ class LedgerError(CostctlError):
     """The ledger cannot be opened or used (wrong file, server unreachable, missing driver)."""
 
 
+class DuplicateRequestError(InputError):
+    """A request id the ledger holds already (ids given by the caller must be unique)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "request_id: this id is in the ledger already; give each request its own id (or none)"
+        )
+
+
 class NotReservedError(InputError):
     """`record` for a request the ledger does not hold as reserved or expired."""
 
@@ -595,6 +604,10 @@ class SqliteLedger(Ledger):
     def _retry(self, work: Any) -> Any:
         try:
             return self._transaction(work)
+        except sqlite3.IntegrityError as exc:
+            if "budget_requests" in str(exc):
+                raise DuplicateRequestError() from None
+            raise
         except sqlite3.OperationalError as exc:
             raise LedgerError(f"ledger busy or unwritable ({exc})", where=self.location) from None
 
@@ -713,6 +726,8 @@ class PostgresLedger(Ledger):
                 return self._transaction(work)
             except (errors.DeadlockDetected, errors.SerializationFailure, errors.UniqueViolation) as exc:
                 # UniqueViolation: two first requests created the same new bucket at once; try again
+                if isinstance(exc, errors.UniqueViolation) and "budget_requests" in str(exc):
+                    raise DuplicateRequestError() from None
                 if isinstance(exc, errors.UniqueViolation) and "budget_buckets" not in str(exc):
                     raise
                 time.sleep(0.001 * (attempt + 1))

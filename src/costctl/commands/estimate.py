@@ -114,7 +114,7 @@ def estimate_usage(
         count = TokenCount(usage.input_tokens, True, "given")
         priced.append(PricedModel(model, usage, count, price_usage(model, usage, on=on, batch=batch)))
     report = comparison_report(priced, on=on)
-    if not output_given:
+    if not output_given and any(p.model.kind != "embedding" for p in priced):  # embeddings have no output
         report.notes.append(NO_OUTPUT_NOTE)
     return report
 
