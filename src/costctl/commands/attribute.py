@@ -24,18 +24,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from costctl.cost.price import price_tier_group
+from costctl.cost.price import assemble, price_tier_group
+from costctl.cost.rates import COMPONENTS, RateRow, RateTable, formula_form
 from costctl.errors import InputError, MissingPriceError
 from costctl.models import CostBreakdown, ModelPrice, Usage
 from costctl.pricing.catalog import Catalog
 from costctl.report import Column, Report, Table
 from costctl.rollup import analysis
 from costctl.rollup.engine import Engine
-from costctl.rollup.spec import GroupRow, ModelWindow, RollupSpec, bucket_start
+from costctl.rollup.spec import GroupRow, RollupSpec, bucket_start
 
 ZERO = Decimal(0)
-FAR_PAST = dt.date(1970, 1, 1)
-FAR_FUTURE = dt.date(9999, 12, 31)
 
 
 # ---------------------------------------------------------------- pricing the groups
@@ -43,27 +42,11 @@ FAR_FUTURE = dt.date(9999, 12, 31)
 
 def resolve_models(
     catalog: Catalog, raw_names: Iterable[str]
-) -> tuple[dict[str, ModelPrice | None], list[ModelWindow]]:
-    """Raw model names -> catalog models (None = unknown), and the long-context windows the engine needs
-    to decide per request whether the tier was crossed."""
-    resolved: dict[str, ModelPrice | None] = {}
-    windows: list[ModelWindow] = []
-    for raw in raw_names:
-        model = catalog.find(raw)
-        resolved[raw] = model
-        if model is None:
-            continue
-        for period in model.periods:
-            if period.long_context is not None:
-                windows.append(
-                    ModelWindow(
-                        raw,
-                        period.start or FAR_PAST,
-                        period.end or FAR_FUTURE,
-                        period.long_context.threshold_tokens,
-                    )
-                )
-    return resolved, windows
+) -> tuple[dict[str, ModelPrice | None], RateTable]:
+    """Raw model names -> catalog models (None = unknown), and the rates table the engine prices groups with:
+    built once per rollup from the catalog (every period, batch card and long-context step of each model)."""
+    resolved = {raw: catalog.find(raw) for raw in raw_names}
+    return resolved, RateTable.build(resolved.items())
 
 
 @dataclass(frozen=True)
@@ -97,17 +80,35 @@ def usage_of(g: GroupRow) -> Usage:
     )
 
 
-def price_group(model: ModelPrice | None, g: GroupRow) -> PricedGroup:
+def price_group(
+    model: ModelPrice | None, g: GroupRow, rates: dict[int, RateRow] | None = None
+) -> PricedGroup:
+    """A group's cost: the engine's exact amounts when it priced the group, else the one formula in Python
+    (which also says why a group cannot be priced)."""
     if model is None:
         return PricedGroup(g, g.raw_model, None, None, f"unknown model {g.raw_model!r}")
     if g.gateway_cache_hit:
         zero = CostBreakdown(model.id, ZERO, ZERO, ZERO, ZERO, batch=g.is_batch, priced_on=g.day)
         return PricedGroup(g, model.id, model.provider, zero)
+    rate = rates.get(g.rate_id) if rates is not None and g.rate_id is not None else None
+    if rate is not None and g.component_usd is not None:
+        return PricedGroup(g, model.id, model.provider, engine_breakdown(model.id, g, rate, g.component_usd))
     try:
         cost = price_tier_group(model, usage_of(g), crossed_tier=g.tier_crossed, on=g.day, batch=g.is_batch)
     except MissingPriceError as exc:
         return PricedGroup(g, model.id, model.provider, None, exc.message)
     return PricedGroup(g, model.id, model.provider, cost)
+
+
+def engine_breakdown(
+    model_id: str, g: GroupRow, rate: RateRow, amounts: tuple[Decimal, ...]
+) -> CostBreakdown:
+    """The engine's component amounts as the `CostBreakdown` the formula returns (same values, same digits)."""
+    exact = [
+        formula_form(amount, comp.tokens(g), exponent)
+        for comp, amount, exponent in zip(COMPONENTS, amounts, rate.exponents, strict=True)
+    ]
+    return assemble(model_id, exact, long_context=rate.long_context, batch=g.is_batch, on=g.day)
 
 
 @dataclass
@@ -229,8 +230,9 @@ def build_rows(groups: list[PricedGroup], spec: RollupSpec) -> tuple[list[dict[s
 
 def rollup(catalog: Catalog, engine: Engine, spec: RollupSpec) -> RollupResult:
     """Run `spec` on `engine`, price each group with the one formula, and aggregate to the requested keys."""
-    resolved, windows = resolve_models(catalog, engine.distinct_models(spec))
-    groups = [price_group(resolved.get(g.raw_model), g) for g in engine.grouped(spec, windows)]
+    resolved, rates = resolve_models(catalog, engine.distinct_models(spec))
+    by_id = rates.by_id()
+    groups = [price_group(resolved.get(g.raw_model), g, by_id) for g in engine.grouped(spec, rates)]
     rows, total = build_rows(groups, spec)
     return RollupResult(spec, groups, rows, total)
 

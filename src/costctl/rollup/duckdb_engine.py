@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from costctl.cost.rates import RateTable
 from costctl.rollup.engine import Dialect, RollupSql, group_rows
-from costctl.rollup.spec import GroupRow, ModelWindow, RollupSpec
+from costctl.rollup.spec import GroupRow, RollupSpec
 
 
 class DuckDbEngine:
@@ -22,8 +23,8 @@ class DuckDbEngine:
         sql, params = self.sql.distinct_models(spec)
         return sorted(str(r[0]) for r in self.con.execute(sql, params).fetchall() if r[0] is not None)
 
-    def grouped(self, spec: RollupSpec, windows: list[ModelWindow]) -> list[GroupRow]:
-        sql, params = self.sql.grouped(spec, windows)
+    def grouped(self, spec: RollupSpec, rates: RateTable) -> list[GroupRow]:
+        sql, params = self.sql.grouped(spec, rates)
         return group_rows(self.con.execute(sql, params).fetchall(), spec)
 
     def active_users(self, spec: RollupSpec) -> dict[tuple[dt.date, tuple[str | None, ...]], int]:

@@ -1,12 +1,12 @@
 """The Spark engine: the same `RollupSpec` as DuckDB, run by Apache Spark over canonical Parquet or JSONL.
 
 Contract (issue "attribute at any scale"):
-- Spark only aggregates. It groups canonical rows by what decides the price (raw model, day, batch flag,
-  gateway cache hit, long-context tier crossed) plus the spec's dimensions and sums tokens and requests,
-  exactly like `costctl.rollup.engine.RollupSql`. The small grouped result is priced in Python by the one
-  formula (`costctl.cost.price.price_tier_group`), so DuckDB and Spark agree to the last Decimal digit.
-- The model -> long-context threshold windows reach Spark as a small DataFrame, broadcast-joined; no price
-  ever enters Spark.
+- Spark groups canonical rows by what decides the price (raw model, day, batch flag, gateway cache hit, the
+  rate row the request matched) plus the spec's dimensions and sums tokens and requests, exactly like
+  `costctl.rollup.engine.RollupSql`, and prices each group where it is: the rates table of
+  `costctl.cost.rates` arrives as a small broadcast DataFrame, and the component amounts are the same
+  generated SQL expressions DuckDB runs, in exact DECIMAL arithmetic (precision 37, scale 15: no Spark
+  scale reduction), so DuckDB, Spark and the Python formula agree to the last Decimal digit.
 - Built with the DataFrame API: column names come from the whitelist in `costctl.rollup.spec`, user values
   (`--where` values, tag keys) are literals, never SQL text.
 - Bad input is one `InputError` line (exit 2): a missing path, a non-canonical schema, no Java runtime,
@@ -29,6 +29,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from costctl.cost.rates import (
+    COMPONENTS,
+    RATE_COLUMNS,
+    RATE_SCALE,
+    RATE_SQL_TYPE,
+    RateTable,
+    component_sql,
+    match_sql,
+)
 from costctl.errors import InputError
 from costctl.logs.schema import CANONICAL_COLUMNS
 from costctl.rollup.spec import (
@@ -36,7 +45,6 @@ from costctl.rollup.spec import (
     DIMENSIONS,
     TOKEN_SUMS,
     GroupRow,
-    ModelWindow,
     RollupSpec,
 )
 
@@ -524,24 +532,29 @@ class SparkEngine:
             self._models[key] = sorted(str(r[0]) for r in rows if r[0] is not None)
         return list(self._models[key])
 
-    def grouped(self, spec: RollupSpec, windows: list[ModelWindow]) -> list[GroupRow]:
+    def grouped(self, spec: RollupSpec, rates: RateTable) -> list[GroupRow]:
+        """`RollupSql.grouped` with the DataFrame API: the same rate match and component SQL, from
+        `costctl.cost.rates`, so each group's price is the same exact decimal."""
         from pyspark.sql import functions as F
 
         from costctl.rollup.engine import group_rows
 
         frame = self._selected(spec).withColumn("_day", F.to_date(F.col("ts")))
-        if windows:
-            frame = frame.join(F.broadcast(self._windows_frame(windows)), _window_match(frame), "left")
-            crossed = F.coalesce(F.col("input_tokens") > F.col("_w_threshold"), F.lit(False))
-        else:
-            crossed = F.lit(False)
+        rt = F.broadcast(rates_frame(self.spark, rates))
+        row_expr = {
+            "raw_model": "model",
+            "is_batch": "coalesce(is_batch, false)",
+            "day": "_day",
+            "prompt_tokens": "coalesce(input_tokens, 0)",
+        }
+        frame = frame.join(rt, F.expr(match_sql(lambda c: f"rt_{c}", row_expr.__getitem__)), "left")
         dims = [d for d in spec.dimensions if d != "model"]
         keys = [
             F.col("model").alias("raw_model"),
             F.col("_day").alias("day"),
             F.coalesce(F.col("is_batch"), F.lit(False)).alias("is_batch"),
             F.coalesce(F.col("gateway_cache_hit"), F.lit(False)).alias("gateway_cache_hit"),
-            crossed.alias("tier_crossed"),
+            F.col("rt_rate_id").alias("rate_id"),
             *[F.col(DIMENSIONS[d]).alias(f"dim_{d}") for d in dims],
         ]
         if spec.split_reported:
@@ -552,7 +565,17 @@ class SparkEngine:
             F.sum(F.col("reported_cost_usd")).alias("reported_cost_usd"),
             F.count(F.col("reported_cost_usd")).alias("reported_requests"),
         ]
-        records = self._collect(frame.groupBy(*keys).agg(*sums))
+        groups = frame.groupBy(*keys).agg(*sums)
+        priced = groups.join(rt, F.col("rate_id") == F.col("rt_rate_id"), "left").select(
+            *[F.col(c) for c in groups.columns],
+            F.coalesce(F.col("rt_long_context"), F.lit(False)),
+            F.coalesce(F.col("rt_card_missing"), F.lit(True)),
+            *[
+                F.expr(component_sql(c, lambda col: f"coalesce({col}, 0)", lambda col: f"rt_{col}"))
+                for c in COMPONENTS
+            ],
+        )
+        records = self._collect(priced)
         if any(r["day"] is None for r in records):
             raise InputError(
                 "rows without a timestamp (ts is null), expected every row to have one", where=self.source
@@ -570,19 +593,20 @@ class SparkEngine:
         rows = self._collect(frame.groupBy(*cols).agg(F.countDistinct(F.col("user_id")).alias("users")))
         return {(r[0], tuple(r[1:-1])): int(r[-1]) for r in rows}
 
-    def _windows_frame(self, windows: list[ModelWindow]) -> Any:
-        from pyspark.sql import types as T
 
-        schema = T.StructType(
-            [
-                T.StructField("_w_model", T.StringType(), False),
-                T.StructField("_w_from", T.DateType(), False),
-                T.StructField("_w_to", T.DateType(), False),
-                T.StructField("_w_threshold", T.LongType(), False),
-            ]
-        )
-        rows = [(w.raw_model, w.valid_from, w.valid_to, int(w.threshold_tokens)) for w in windows]
-        return self.spark.createDataFrame(rows, schema)
+def rates_frame(spark: Any, rates: RateTable) -> Any:
+    """The rates table (`costctl.cost.rates.RATE_COLUMNS`, prefixed `rt_`) as a small DataFrame."""
+    from pyspark.sql import types as T
+
+    spark_types = {
+        "BIGINT": T.LongType(),
+        "VARCHAR": T.StringType(),
+        "BOOLEAN": T.BooleanType(),
+        "DATE": T.DateType(),
+        RATE_SQL_TYPE: T.DecimalType(17, RATE_SCALE),
+    }
+    schema = T.StructType([T.StructField(f"rt_{n}", spark_types[t], True) for n, t in RATE_COLUMNS])
+    return spark.createDataFrame(rates.values(), schema)
 
 
 def _utc_midnight(day: dt.date) -> Any:
@@ -591,16 +615,6 @@ def _utc_midnight(day: dt.date) -> Any:
     from pyspark.sql import functions as F
 
     return F.to_timestamp(F.lit(day.isoformat() + " 00:00:00"), "yyyy-MM-dd HH:mm:ss")
-
-
-def _window_match(frame: Any) -> Any:
-    from pyspark.sql import functions as F
-
-    return (
-        (frame["model"] == F.col("_w_model"))
-        & (F.col("_day") >= F.col("_w_from"))
-        & (F.col("_day") < F.col("_w_to"))
-    )
 
 
 def _requests_expr() -> Any:

@@ -110,18 +110,8 @@ class RollupSpec:
 
 
 @dataclass(frozen=True)
-class ModelWindow:
-    """Tells the engine a raw model name's long-context threshold during [valid_from, valid_to)."""
-
-    raw_model: str
-    valid_from: dt.date
-    valid_to: dt.date
-    threshold_tokens: int
-
-
-@dataclass(frozen=True)
 class GroupRow:
-    """One engine group: price keys, requested dimension values, and sums."""
+    """One engine group: price keys, requested dimension values, sums, and the engine's price of them."""
 
     raw_model: str
     day: dt.date
@@ -139,6 +129,10 @@ class GroupRow:
     reported_cost_usd: Decimal | None = None
     reported_requests: int = 0
     has_reported: bool | None = None
+    # priced in the engine: the rate row the group's requests matched (None = none usable) and the USD of
+    # each `costctl.cost.rates.COMPONENTS` entry, exact (None = the engine could not price it)
+    rate_id: int | None = None
+    component_usd: tuple[Decimal, ...] | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
