@@ -236,3 +236,29 @@ def test_large_token_sums_stay_exact(tokens):
     want = price_usage(model, Usage(input_tokens=tokens, output_tokens=tokens), on=dt.date(2026, 5, 1))
     assert result.groups[0].group.component_usd is not None
     assert result.total.cost_usd == want.total_usd
+
+
+def test_costly_users_counted_in_the_engine_match_the_priced_user_rollup(tmp_path):
+    """Unit economics counts users over the revenue in SQL; the same count as pricing every user-month group
+    (data crossing tiers and a price change, batch rows, an unknown model, usage-export rows)."""
+    from spark_data import generate_store
+
+    from costctl.logs.store import connect
+
+    generate_store(tmp_path / "s.duckdb", 2000).close()
+    con = connect(tmp_path / "s.duckdb", write=False)
+    try:
+        engine = DuckDbEngine(con)
+        spec = RollupSpec()
+        by_user = cmd.rollup(CATALOG, engine, spec.with_dims("user", grain="month"))
+        _, rates = cmd.resolve_models(CATALOG, engine.distinct_models(spec))
+        costs = sorted(r["cost_usd"] or Decimal(0) for r in by_user.rows if r.get("user") is not None)
+        for above in (Decimal(0), costs[len(costs) // 2], costs[-1] - Decimal("1e-15"), costs[-1]):
+            want: dict[dt.date, int] = {}
+            for r in by_user.rows:
+                if r.get("user") is not None and (r["cost_usd"] or Decimal(0)) > above:
+                    want[r["period"]] = want.get(r["period"], 0) + 1
+            got = {m: n for m, n in engine.costly_users(spec, rates, above).items() if n}
+            assert got == want, above
+    finally:
+        con.close()

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from costctl.cost.price import assemble, price_tier_group
-from costctl.cost.rates import COMPONENTS, RateRow, RateTable, formula_form
+from costctl.cost.rates import COMPONENTS, RateRow, RateTable, formula_form, formula_form_nonzero
 from costctl.errors import InputError, MissingPriceError
 from costctl.models import CostBreakdown, ModelPrice, Usage
 from costctl.pricing.catalog import Catalog
@@ -105,8 +105,10 @@ def engine_breakdown(
 ) -> CostBreakdown:
     """The engine's component amounts as the `CostBreakdown` the formula returns (same values, same digits)."""
     exact = [
-        formula_form(amount, comp.tokens(g), exponent)
-        for comp, amount, exponent in zip(COMPONENTS, amounts, rate.exponents, strict=True)
+        formula_form_nonzero(amount, quantum) if amount else formula_form(amount, comp.tokens(g), exponent)
+        for comp, amount, exponent, quantum in zip(
+            COMPONENTS, amounts, rate.exponents, rate.quanta, strict=True
+        )
     ]
     return assemble(model_id, exact, long_context=rate.long_context, batch=g.is_batch, on=g.day)
 
@@ -346,12 +348,16 @@ def allocate_shared(
 
 
 def _unit_economics(
-    catalog: Catalog, engine: Engine, spec: RollupSpec, opts: ReportOptions
+    catalog: Catalog, engine: Engine, spec: RollupSpec, opts: ReportOptions, daily: RollupResult
 ) -> list[dict[str, Any]]:
-    by_user = rollup(catalog, engine, spec.with_dims("user", grain="month"))
+    """Cost per active user by month. The month's cost is the daily rollup's (same rows, same filters); the
+    users costing more than the revenue are counted in the engine, so the time does not grow with users."""
     active = engine.active_users(spec.with_dims())
+    costly: dict[dt.date, int] = {}
+    if opts.revenue_per_user_usd is not None:
+        costly = costly_users(catalog, engine, spec, opts.revenue_per_user_usd)
     out = []
-    for month, t in month_totals(by_user).items():
+    for month, t in month_totals(daily).items():
         users = active.get((month, ()), 0)
         row: dict[str, Any] = {
             "month": month,
@@ -361,22 +367,31 @@ def _unit_economics(
         }
         if opts.revenue_per_user_usd is not None:
             rev = opts.revenue_per_user_usd
-            losers = [
-                r
-                for r in by_user.rows
-                if r["period"] == month and r.get("user") is not None and (r["cost_usd"] or ZERO) > rev
-            ]
             per_user = row["cost_per_active_user_usd"]
             row.update(
                 {
                     "revenue_per_user_usd": rev,
                     "margin_per_user_usd": rev - per_user if per_user is not None else None,
-                    "users_costing_more_than_revenue": len(losers),
+                    "users_costing_more_than_revenue": costly.get(month, 0),
                     "viable": per_user is not None and per_user <= rev,
                 }
             )
         out.append(row)
     return out
+
+
+def costly_users(catalog: Catalog, engine: Engine, spec: RollupSpec, above: Decimal) -> dict[dt.date, int]:
+    """Per month, the users whose priced cost that month exceeds `above` (unpriced requests add nothing)."""
+    resolved, rates = resolve_models(catalog, engine.distinct_models(spec))
+    if rates.exact_in_sql:
+        return engine.costly_users(spec, rates, above)
+    # a rate SQL cannot hold exactly: price user-month groups with the Python formula instead
+    by_user = rollup(catalog, engine, spec.with_dims("user", grain="month"))
+    out: dict[dt.date, int] = defaultdict(int)
+    for r in by_user.rows:
+        if r.get("user") is not None and (r["cost_usd"] or ZERO) > above:
+            out[r["period"]] += 1
+    return dict(out)
 
 
 def _chargeback(
@@ -536,7 +551,7 @@ def attribute_report(catalog: Catalog, engine: Engine, spec: RollupSpec, opts: R
                 title="Unpriced volume",
             )
         )
-    _extra_sections(catalog, engine, spec, opts, data, tables, notes)
+    _extra_sections(catalog, engine, spec, opts, data, tables, notes, result)
     title = "LLM cost attribution"
     return Report("attribute report", data, tables, notes, title)
 
@@ -554,8 +569,15 @@ def _extra_sections(
     data: dict[str, Any],
     tables: list[Table],
     notes: list[str],
+    result: RollupResult,
 ) -> None:
-    daily = rollup(catalog, engine, spec.with_dims("feature", grain="day"))
+    daily_spec = spec.with_dims("feature", grain="day")
+    # the engine's groups are day groups; when they carry the feature already, they are the daily rollup
+    daily = (
+        RollupResult(daily_spec, result.groups)
+        if "feature" in spec.dimensions
+        else rollup(catalog, engine, daily_spec)
+    )
     months = list(month_totals(daily))
     # month-over-month for the latest month that has a previous month
     if len(months) >= 2:
@@ -613,7 +635,7 @@ def _extra_sections(
                 notes.append(
                     f"budget {b.key} {b.month:%Y-%m}: {b.pct * 100:.1f}% spent (alert {max(b.alerts)}%)"
                 )
-    econ = _unit_economics(catalog, engine, spec, opts)
+    econ = _unit_economics(catalog, engine, spec, opts, daily)
     data["per_user_month"] = econ
     if econ:
         cols = [

@@ -151,6 +151,8 @@ class RateRow:
     card_missing: bool
     rates: tuple[Decimal | None, ...]  # by COMPONENTS order's kinds, see RATE_KINDS
     exponents: tuple[int, ...]
+    quanta: tuple[Decimal, ...] = ()  # Decimal(1).scaleb(exponent) for each exponent
+    unrepresentable: bool = False  # a published rate SQL cannot hold exactly (then card_missing too)
 
 
 RATE_KINDS: tuple[PriceKind, ...] = tuple(dict.fromkeys(c.kind for c in COMPONENTS))
@@ -220,6 +222,11 @@ def rate_rows(raw_model: str, model: ModelPrice, first_id: int = 0) -> list[Rate
                         exponents=tuple(
                             int(r.as_tuple().exponent) if r is not None else 0 for r in published
                         ),
+                        quanta=tuple(
+                            Decimal(1).scaleb(int(r.as_tuple().exponent) if r is not None else 0)
+                            for r in published
+                        ),
+                        unrepresentable=unrepresentable,
                     )
                 )
     return out
@@ -243,6 +250,11 @@ class RateTable:
         """Rows in `RATE_COLUMNS` order, for an engine to load as a small table."""
         keys = [name for name, _ in RATE_COLUMNS[: len(RATE_COLUMNS) - len(RATE_KINDS)]]
         return [(*(getattr(r, k) for k in keys), *r.rates) for r in self.rows]
+
+    @property
+    def exact_in_sql(self) -> bool:
+        """Whether the engine can price every group these rates price (no rate beyond the SQL scale)."""
+        return not any(r.unrepresentable for r in self.rows)
 
     def by_id(self) -> dict[int, RateRow]:
         return {r.rate_id: r for r in self.rows}
@@ -292,7 +304,11 @@ def formula_form(amount: Decimal, tokens: int, exponent: int) -> Decimal:
     0 for no tokens, else the shortest form but never fewer decimals than the catalog rate has."""
     if tokens == 0:
         return Decimal(0)
-    short = amount.normalize()
-    if int(short.as_tuple().exponent) <= exponent:
-        return short
-    return short.quantize(Decimal(1).scaleb(exponent))
+    return formula_form_nonzero(amount, Decimal(1).scaleb(exponent))
+
+
+def formula_form_nonzero(amount: Decimal, quantum: Decimal) -> Decimal:
+    """`formula_form` for a component with tokens, given the rate's quantum (`Decimal(1).scaleb(exponent)`):
+    the value at the rate's exponent when it fits there exactly, else its shortest form."""
+    at_rate = amount.quantize(quantum)
+    return at_rate if at_rate == amount else amount.normalize()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from costctl.cost.rates import RateTable
@@ -30,3 +31,7 @@ class DuckDbEngine:
     def active_users(self, spec: RollupSpec) -> dict[tuple[dt.date, tuple[str | None, ...]], int]:
         sql, params = self.sql.active_users(spec)
         return {(r[0], tuple(r[1:-1])): int(r[-1]) for r in self.con.execute(sql, params).fetchall()}
+
+    def costly_users(self, spec: RollupSpec, rates: RateTable, above: Decimal) -> dict[dt.date, int]:
+        sql, params = self.sql.costly_users(spec, rates, above)
+        return {r[0]: int(r[1]) for r in self.con.execute(sql, params).fetchall()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Protocol
 
 from costctl.cost.rates import COMPONENTS, RATE_COLUMNS, RateTable, component_sql, match_sql
@@ -35,6 +36,10 @@ class Engine(Protocol):
 
     def active_users(self, spec: RollupSpec) -> dict[tuple[dt.date, tuple[str | None, ...]], int]:
         """Distinct non-null user_id per month and the spec's dimensions (except user)."""
+        ...
+
+    def costly_users(self, spec: RollupSpec, rates: RateTable, above: Decimal) -> dict[dt.date, int]:
+        """Per month, how many users' priced cost exceeds `above` (priced in the engine, as `grouped`)."""
         ...
 
 
@@ -107,17 +112,10 @@ class RollupSql:
         dimensions, each group priced by joining its rate row: see `costctl.cost.rates` (layout: `group_rows`)."""
         day = self.dialect.day("r.ts")
         dims = [d for d in spec.dimensions if d != "model"]
-        row_expr = {
-            "raw_model": "r.model",
-            "is_batch": "coalesce(r.is_batch, FALSE)",
-            "day": day,
-            "prompt_tokens": "coalesce(r.input_tokens, 0)",
-        }
-        match = match_sql(lambda c: f"rt.rt_{c}", row_expr.__getitem__)
         keys = [
             "r.model AS raw_model",
             f"{day} AS day",
-            f"{row_expr['is_batch']} AS is_batch",
+            "coalesce(r.is_batch, FALSE) AS is_batch",
             "coalesce(r.gateway_cache_hit, FALSE) AS gateway_cache_hit",
             "rt.rt_rate_id AS rate_id",
             *[f"r.{DIMENSIONS[d]} AS dim_{d}" for d in dims],
@@ -133,18 +131,52 @@ class RollupSql:
         rates_sql, params = self.rates(rates)
         where, wparams = self.where(spec)
         group_by = ", ".join(str(i + 1) for i in range(len(keys)))
-        money = [
+        sql = (
+            f"WITH rt AS ({rates_sql}), g AS ("  # noqa: S608 (identifiers are ours, values bound)
+            f"SELECT {', '.join(keys)}, {', '.join(sums)} FROM {self.source} r LEFT JOIN rt ON {self.match()}"
+            f"{where} GROUP BY {group_by}) "
+            "SELECT g.*, coalesce(rt.rt_long_context, FALSE), coalesce(rt.rt_card_missing, TRUE), "
+            f"{', '.join(self.money())} FROM g LEFT JOIN rt ON g.rate_id = rt.rt_rate_id"
+        )
+        return sql, params + wparams
+
+    def match(self) -> str:
+        """A canonical row `r` -> its rate row `rt` (`costctl.cost.rates.RATE_MATCH`)."""
+        row_expr = {
+            "raw_model": "r.model",
+            "is_batch": "coalesce(r.is_batch, FALSE)",
+            "day": self.dialect.day("r.ts"),
+            "prompt_tokens": "coalesce(r.input_tokens, 0)",
+        }
+        return match_sql(lambda c: f"rt.rt_{c}", row_expr.__getitem__)
+
+    @staticmethod
+    def money() -> list[str]:
+        """Each component's USD for a group `g` of token sums priced by its rate row `rt`."""
+        return [
             component_sql(c, lambda col: f"coalesce(g.{col}, 0)", lambda col: f"rt.rt_{col}")
             for c in COMPONENTS
         ]
+
+    def costly_users(self, spec: RollupSpec, rates: RateTable, above: Decimal) -> tuple[str, list[Any]]:
+        """Per month, users whose priced cost exceeds `above`: groups by (month, user, rate row) priced as in
+        `grouped`, summed per user; a gateway cache hit costs $0 and an unpriced group adds nothing."""
+        rates_sql, params = self.rates(rates)
+        where, wparams = self.where(spec)
+        where = (where + " AND " if where else " WHERE ") + "r.user_id IS NOT NULL"
+        sums = ", ".join(f"sum(r.{c}) AS {c}" for c in TOKEN_SUMS)
+        cost = " + ".join(f"({m})" for m in self.money())
         sql = (
             f"WITH rt AS ({rates_sql}), g AS ("  # noqa: S608 (identifiers are ours, values bound)
-            f"SELECT {', '.join(keys)}, {', '.join(sums)} FROM {self.source} r LEFT JOIN rt ON {match}{where} "
-            f"GROUP BY {group_by}) "
-            "SELECT g.*, coalesce(rt.rt_long_context, FALSE), coalesce(rt.rt_card_missing, TRUE), "
-            f"{', '.join(money)} FROM g LEFT JOIN rt ON g.rate_id = rt.rt_rate_id"
+            f"SELECT {self.dialect.month('r.ts')} AS month, r.user_id, rt.rt_rate_id AS rate_id, "
+            f"coalesce(r.gateway_cache_hit, FALSE) AS gateway_cache_hit, {sums} "
+            f"FROM {self.source} r LEFT JOIN rt ON {self.match()}{where} GROUP BY 1, 2, 3, 4), "
+            "u AS (SELECT g.month, g.user_id, "
+            f"sum(CASE WHEN g.gateway_cache_hit THEN 0 ELSE {cost} END) AS cost "
+            "FROM g JOIN rt ON g.rate_id = rt.rt_rate_id WHERE NOT rt.rt_card_missing GROUP BY 1, 2) "
+            "SELECT month, count(*) FILTER (WHERE cost > ?) FROM u GROUP BY 1"
         )
-        return sql, params + wparams
+        return sql, [*params, *wparams, above]
 
     def active_users(self, spec: RollupSpec) -> tuple[str, list[Any]]:
         dims = [d for d in spec.dimensions if d not in ("user", "model")]

@@ -26,6 +26,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -541,13 +542,7 @@ class SparkEngine:
 
         frame = self._selected(spec).withColumn("_day", F.to_date(F.col("ts")))
         rt = F.broadcast(rates_frame(self.spark, rates))
-        row_expr = {
-            "raw_model": "model",
-            "is_batch": "coalesce(is_batch, false)",
-            "day": "_day",
-            "prompt_tokens": "coalesce(input_tokens, 0)",
-        }
-        frame = frame.join(rt, F.expr(match_sql(lambda c: f"rt_{c}", row_expr.__getitem__)), "left")
+        frame = frame.join(rt, F.expr(match_sql(lambda c: f"rt_{c}", _ROW_EXPR.__getitem__)), "left")
         dims = [d for d in spec.dimensions if d != "model"]
         keys = [
             F.col("model").alias("raw_model"),
@@ -583,6 +578,44 @@ class SparkEngine:
         # the same record layout as RollupSql.grouped, so one function turns both engines' records into rows
         return group_rows([tuple(r) for r in records], spec)
 
+    def costly_users(self, spec: RollupSpec, rates: RateTable, above: Decimal) -> dict[dt.date, int]:
+        """`RollupSql.costly_users` with the DataFrame API. The components are summed with Spark's decimal
+        precision loss switched off for this query, so scale 15 is kept (as in DuckDB) instead of rounded."""
+        from pyspark.sql import functions as F
+
+        rt = F.broadcast(rates_frame(self.spark, rates))
+        frame = self._selected(spec).where(F.col("user_id").isNotNull())
+        frame = frame.withColumn("_day", F.to_date(F.col("ts")))
+        frame = frame.join(rt, F.expr(match_sql(lambda c: f"rt_{c}", _ROW_EXPR.__getitem__)), "left")
+        groups = frame.groupBy(
+            F.trunc(F.col("_day"), "month").alias("month"),
+            F.col("user_id"),
+            F.col("rt_rate_id").alias("rate_id"),
+            F.coalesce(F.col("gateway_cache_hit"), F.lit(False)).alias("gw"),
+        ).agg(*[F.sum(F.col(c)).alias(c) for c in TOKEN_SUMS])
+        cost = " + ".join(
+            f"CAST(({component_sql(c, lambda col: f'coalesce({col}, 0)', lambda col: f'rt_{col}')}) "
+            f"AS DECIMAL(38, {RATE_SCALE}))"
+            for c in COMPONENTS
+        )
+        users = (
+            groups.join(rt, F.col("rate_id") == F.col("rt_rate_id"))
+            .where(~F.col("rt_card_missing"))
+            .groupBy("month", "user_id")
+            .agg(F.sum(F.expr(f"CASE WHEN gw THEN 0 ELSE {cost} END")).alias("cost"))
+        )
+        counted = users.groupBy("month").agg(
+            F.sum(F.when(F.col("cost") > F.lit(above), 1).otherwise(0)).alias("n")
+        )
+        key = "spark.sql.decimalOperations.allowPrecisionLoss"
+        previous = self.spark.conf.get(key, "true")
+        self.spark.conf.set(key, "false")
+        try:
+            rows = self._collect(counted)
+        finally:
+            self.spark.conf.set(key, previous)
+        return {r[0]: int(r[1]) for r in rows}
+
     def active_users(self, spec: RollupSpec) -> dict[tuple[dt.date, tuple[str | None, ...]], int]:
         from pyspark.sql import functions as F
 
@@ -592,6 +625,15 @@ class SparkEngine:
         cols += [F.col(DIMENSIONS[d]).alias(f"dim_{d}") for d in dims]
         rows = self._collect(frame.groupBy(*cols).agg(F.countDistinct(F.col("user_id")).alias("users")))
         return {(r[0], tuple(r[1:-1])): int(r[-1]) for r in rows}
+
+
+# A canonical row's columns as `costctl.cost.rates.RATE_MATCH` names them (`_day`: the UTC day of ts).
+_ROW_EXPR = {
+    "raw_model": "model",
+    "is_batch": "coalesce(is_batch, false)",
+    "day": "_day",
+    "prompt_tokens": "coalesce(input_tokens, 0)",
+}
 
 
 def rates_frame(spark: Any, rates: RateTable) -> Any:
