@@ -9,44 +9,28 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar, get_type_hints
 
 from costctl.errors import InputError
+from costctl.values import parse_number
+
+PHYSICS_MAX = Decimal(10) ** 30  # FLOP/s and bytes/s of hardware run to ~1e15; the bound only stops typos
 
 T = TypeVar("T")
 
 
 def read_yaml(path: Path, *, what: str) -> Any:
     """Parse a YAML file; every failure is one InputError line naming the file."""
-    import yaml
+    from costctl.inputs import parse_yaml, read_text
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{what}: file not found", where=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{what}: cannot read file ({exc})", where=str(path)) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{what}: not valid YAML{at}", where=str(path)) from None
+    return parse_yaml(read_text(path, f"{what}: file"), where=str(path), what=f"{what} YAML")
 
 
 def to_decimal(value: Any, field: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-        raise InputError(f"{field}: expected a number, got {value!r}")
-    try:
-        # str() first: a YAML float such as 0.1 becomes Decimal('0.1'), not its binary expansion.
-        result = Decimal(str(value))
-    except InvalidOperation:
-        raise InputError(f"{field}: expected a number, got {value!r}") from None
-    if not result.is_finite():
-        raise InputError(f"{field}: expected a finite number, got {value!r}")
-    return result
+    """Any finite number, negative ones included (a scenario's sign checks are its own)."""
+    return parse_number(value, field, minimum=None, maximum=PHYSICS_MAX)
 
 
 def _convert(tp: Any, value: Any, field: str) -> Any:

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from costctl.cost.context import context_overflow
 from costctl.cost.price import price_usage
 from costctl.models import CostBreakdown, ModelPrice, TokenCount, Usage
 from costctl.pricing.catalog import Catalog
 from costctl.report import Column, Report, Table
+
+NO_OUTPUT_NOTE = "no output token count given (--output-tokens or --max-tokens): output priced as 0 tokens"
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,9 @@ def comparison_report(priced: Sequence[PricedModel], *, on: dt.date, title: str 
     if any(not p.input_count.exact for p in ordered):
         notes.append("approximate token counts are marked 'approximate'; see README 'Token counts'")
     for p in ordered:
+        overflow = context_overflow(p.model, p.usage)
+        if overflow:
+            notes.append(f"warning: {overflow} (if these tokens are a sum of many requests, ignore this)")
         if p.cost.long_context_applied:
             notes.append(
                 f"{p.model.id}: prompt exceeds the long-context threshold; every token at the tier rate"
@@ -99,6 +105,7 @@ def estimate_usage(
     *,
     on: dt.date,
     batch: bool = False,
+    output_given: bool = True,
 ) -> Report:
     """Price a known usage on each model."""
     priced = []
@@ -106,7 +113,10 @@ def estimate_usage(
         model = catalog.get(name)
         count = TokenCount(usage.input_tokens, True, "given")
         priced.append(PricedModel(model, usage, count, price_usage(model, usage, on=on, batch=batch)))
-    return comparison_report(priced, on=on)
+    report = comparison_report(priced, on=on)
+    if not output_given:
+        report.notes.append(NO_OUTPUT_NOTE)
+    return report
 
 
 def estimate_text(
@@ -114,25 +124,42 @@ def estimate_text(
     model_names: Sequence[str],
     text: str,
     *,
-    output_tokens: int,
+    output_tokens: int | None,
     on: dt.date,
     system: str | None = None,
     batch: bool = False,
 ) -> Report:
-    """Count a prompt with each model's tokenizer (chat-framed as a user message after an optional system
-    message) and price it."""
-    from costctl.tokens.counting import count_chat_tokens
+    """Count a prompt with each model's tokenizer and price it. A chat model bills the text framed as a user
+    message after an optional system message; an embedding model bills the raw text, no framing."""
+    from costctl.errors import InputError
+    from costctl.tokens.counting import count_chat_tokens, count_text_tokens
 
     messages = ([{"role": "system", "content": system}] if system else []) + [
         {"role": "user", "content": text}
     ]
     priced = []
+    embedding = []
     for name in model_names:
         model = catalog.get(name)
-        count = count_chat_tokens(messages, model.tokenizer)
-        usage = Usage(input_tokens=count.tokens, output_tokens=output_tokens)
+        if model.kind == "embedding":
+            if system:
+                raise InputError(f"--system does not apply to the embedding model {model.id!r}")
+            count = count_text_tokens(text, model.tokenizer)
+            embedding.append(model.id)
+        else:
+            count = count_chat_tokens(messages, model.tokenizer)
+        usage = Usage(input_tokens=count.tokens, output_tokens=output_tokens or 0)
         priced.append(PricedModel(model, usage, count, price_usage(model, usage, on=on, batch=batch)))
-    return comparison_report(priced, on=on)
+    report = comparison_report(priced, on=on)
+    if embedding:
+        report.notes.append(
+            f"{', '.join(embedding)}: embedding model, the raw text is counted (no chat framing)"
+        )
+    if not text.strip():
+        report.notes.append("the prompt is empty: only the chat framing is counted")
+    if output_tokens is None and len(embedding) < len(priced):
+        report.notes.append(NO_OUTPUT_NOTE)
+    return report
 
 
 def estimate_request(

@@ -12,7 +12,6 @@ The rollups run once per report (`run_rollups`), so the bench can time them apar
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -72,14 +71,6 @@ class Rollups:
     teams: RollupResult  # by team, the reported month
     users: RollupResult  # by user, the reported month
     active_users: dict[tuple[dt.date, tuple[str | None, ...]], int]
-
-
-def parse_month(value: str) -> dt.date:
-    text = value.strip()
-    try:
-        return dt.datetime.strptime(text, "%Y-%m").date()
-    except ValueError:
-        raise InputError(f"--month: expected YYYY-MM such as 2026-10, got {value!r}") from None
 
 
 def add_months(month: dt.date, n: int) -> dt.date:
@@ -319,12 +310,9 @@ def _dict_rows(value: Any) -> list[dict[str, Any]]:
 
 def load_audit(path: Path) -> dict[str, Any]:
     """The JSON written by `costctl audit ... --format json`."""
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("audit file not found", where=str(path)) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read as JSON ({type(exc).__name__})", where=str(path)) from None
+    from costctl.inputs import read_json
+
+    payload = read_json(path, "audit file")
     if not isinstance(payload, dict) or not str(payload.get("command", "")).startswith("audit"):
         raise InputError("expected the JSON of `costctl audit ... --format json`", where=str(path))
     return payload

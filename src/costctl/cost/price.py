@@ -22,10 +22,7 @@ from decimal import Decimal
 from costctl.cost.rates import BREAKDOWN_PARTS, COMPONENTS, component_usd, select_card, step_for, tier_steps
 from costctl.errors import MissingPriceError
 from costctl.models import ZERO, CostBreakdown, LongContextTier, ModelPrice, PricePeriod, Usage
-
-
-def utc_today() -> dt.date:
-    return dt.datetime.now(dt.timezone.utc).date()
+from costctl.values import utc_today
 
 
 def select_period(model: ModelPrice, on: dt.date | None) -> PricePeriod:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from costctl.render.text import inert
 from costctl.render.values import format_cell
 from costctl.report import Report, Table
 
@@ -9,8 +10,10 @@ _RIGHT = {"usd", "int", "pct"}
 
 
 def escape_md(text: str) -> str:
+    """Inert text (control characters escaped, CR/LF/tab as spaces) with markdown and HTML syntax escaped."""
     return (
-        text.replace("\\", "\\\\")
+        inert(text)
+        .replace("\\", "\\\\")
         .replace("|", "\\|")
         .replace("\n", " ")
         .replace("<", "&lt;")
@@ -24,7 +27,7 @@ def markdown_table(table: Table) -> str:
     lines = [head, align]
     rows = list(table.rows) + ([table.footer] if table.footer else [])
     for i, row in enumerate(rows):
-        cells = [escape_md(format_cell(row.get(c.key), c.kind)) for c in table.columns]
+        cells = [escape_md(format_cell(row.get(c.key), c.kind_of(row))) for c in table.columns]
         if table.footer is not None and i == len(rows) - 1:
             cells = [f"**{c}**" if c else c for c in cells]
         lines.append("| " + " | ".join(cells) + " |")

@@ -2,17 +2,18 @@
 
 rich is not used here on purpose: importing and laying out a rich table cost ~180 ms per command, more than
 everything else `costctl estimate` does (bench/bench_estimate.py). Cells are plain text: nothing in a cell is
-interpreted as markup.
+interpreted as markup, and control characters are shown as escapes (render/text.py).
 """
 
 from __future__ import annotations
 
 import unicodedata
 
+from costctl.render.text import inert
 from costctl.render.values import format_cell
 from costctl.report import Report, Table
 
-_RIGHT = {"usd", "int", "pct"}
+_RIGHT = {"usd", "int", "pct", "percent"}
 
 
 def display_width(text: str) -> int:
@@ -31,14 +32,17 @@ def _pad(text: str, width: int, right: bool) -> str:
 
 
 def _clean(text: str) -> str:
-    return text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    """One line of inert text: control and bidi characters escaped, CR/LF/tab as spaces (render/text.py)."""
+    return inert(text)
 
 
 def table_text(table: Table) -> str:
     headers = [_clean(c.header) for c in table.columns]
-    body = [[_clean(format_cell(row.get(c.key), c.kind)) for c in table.columns] for row in table.rows]
+    body = [
+        [_clean(format_cell(row.get(c.key), c.kind_of(row))) for c in table.columns] for row in table.rows
+    ]
     footer = (
-        [_clean(format_cell(table.footer.get(c.key), c.kind)) for c in table.columns]
+        [_clean(format_cell(table.footer.get(c.key), c.kind_of(table.footer))) for c in table.columns]
         if table.footer
         else None
     )

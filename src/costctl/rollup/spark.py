@@ -40,6 +40,7 @@ from costctl.cost.rates import (
     match_sql,
 )
 from costctl.errors import InputError
+from costctl.inputs import JsonTooDeep, loads
 from costctl.logs.schema import CANONICAL_COLUMNS
 from costctl.rollup.spec import (
     AGGREGATED_REQUESTS_TAG,
@@ -401,7 +402,9 @@ def check_jsonl_sample(source: str, lines: list[str]) -> None:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = loads(line)
+        except JsonTooDeep:
+            raise InputError(f"line {number} is JSON nested too deeply to read", where=source) from None
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"line {number} is not JSON ({exc.msg}), expected one object per line", where=source
