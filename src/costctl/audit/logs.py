@@ -1,7 +1,9 @@
 """Log audit over the DuckDB store or a Spark DataFrame (table `requests`, canonical columns).
 
 Aggregation happens in SQL; every dollar comes from `price_tier_group` on the grouped sums (grouped by model,
-day, batch and long-context tier crossed, so aggregating first is exact). Log model names are resolved with
+day, batch and long-context tier crossed, so aggregating first is exact). Whether a request crossed a tier is
+decided by the rates table the rollups use (`costctl.cost.rates`: the price in force on the request's day),
+never by the model's current price. Log model names are resolved with
 `catalog.find`; a model the tables do not know is reported as unpriced, never as $0.
 
 Rules and thresholds: reference/audit.md §2.C (output length), §2.E and §6 (duplicates, retry storms, CI

@@ -1,8 +1,10 @@
 """The engine interface, and the SQL every SQL engine shares.
 
-An `Engine` runs a `RollupSpec` and returns small grouped token sums; it never prices. `RollupSql` builds
-the one aggregation query from whitelisted identifiers and bound parameters, with a `Dialect` for the few
-functions that differ between engines (DuckDB here; a Spark dialect plugs in the same way).
+An `Engine` runs a `RollupSpec` and returns small grouped token sums, each priced where the rows are: the
+caller passes the rates table (`costctl.cost.rates.RateTable`, built from the catalog once per rollup), every
+row is joined to its rate row, and the component amounts are the SQL that `costctl.cost.rates` generates from
+the same definitions the Python formula evaluates. `RollupSql` builds the queries from whitelisted identifiers
+and bound parameters, with a `Dialect` for the few functions that differ between engines.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """What a rollup asks for, independent of the engine that runs it.
 
-An engine (DuckDB now, Spark later) only aggregates: it groups canonical rows by what decides the price
-(raw model name, day, batch flag, gateway cache hit, long-context tier crossed or not) plus the requested
-dimensions, and sums token columns and requests. Pricing, sharing and every derived figure happen in
-engine-independent Python (`costctl.commands.attribute`), so the engines can never disagree on cost.
+An engine (DuckDB, Spark) groups canonical rows by what decides the price (raw model name, day, batch flag,
+gateway cache hit, the rate row of `costctl.cost.rates` the request matched) plus the requested dimensions,
+sums token columns and requests, and prices each group with the SQL generated from the one formula's
+definitions. Sharing and every derived figure happen in engine-independent Python
+(`costctl.commands.priced_rollup` and the modules beside it), so the engines cannot disagree on cost.
 
 Dimension names are whitelisted here and mapped to canonical columns; user strings never reach SQL except
 as bound parameters (filter values, tag keys as JSON paths).
