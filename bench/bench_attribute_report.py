@@ -229,42 +229,43 @@ def main() -> None:
             )
         files[users] = src
 
+    print(
+        f"attribute report bench: {args.rows:,} rows, {args.users:,} users, {FEATURES} features, "
+        f"{len(MODELS)} models, {DAYS} days ({os.cpu_count()} CPUs)",
+        flush=True,
+    )
+
+    def show(label: str, r: dict[str, Any]) -> dict[str, Any]:
+        print(
+            f"  {label:32s}{r['seconds']:8.2f}s   cpu {r['cpu_seconds']:8.2f}s   "
+            f"peak RSS {r['peak_bytes'] / GIB:5.2f} GiB",
+            flush=True,
+        )
+        return r
+
     src = files[args.users]
     db = fresh(workdir / "costctl.duckdb")
-    ingest = timed(costctl("attribute", "ingest", str(src), "--db", str(db), "-f", "json"))
+    ingest = show(
+        "costctl attribute ingest",
+        timed(costctl("attribute", "ingest", str(src), "--db", str(db), "-f", "json")),
+    )
     out = workdir / "report.json"
     with out.open("w") as fh:
-        report = timed(report_args(db), stdout=fh)
+        report = show("costctl attribute report", timed(report_args(db), stdout=fh))
     data = json.loads(out.read_text())
     base_db = fresh(workdir / "baseline.duckdb")
     base_out = workdir / "baseline.json"
     with base_out.open("w") as fh:
-        base = timed(
-            [sys.executable, __file__, "--child", "baseline", "--src", str(src), "--db", str(base_db)],
-            stdout=fh,
-        )
+        cmd = [sys.executable, __file__, "--child", "baseline", "--src", str(src), "--db", str(base_db)]
+        base = show("hand-written DuckDB script", timed(cmd, stdout=fh))
     base_info = json.loads(base_out.read_text().strip().splitlines()[-1])
     scale = {}
     for users in (1_000, 1_000_000):
         store = fresh(workdir / f"users_{users}.duckdb")
         timed(costctl("attribute", "ingest", str(files[users]), "--db", str(store), "-f", "json"))
-        scale[users] = timed(report_args(store))
+        scale[users] = show(f"report on the {users:,}-user store", timed(report_args(store)))
 
-    peak = max(ingest["peak_bytes"], report["peak_bytes"]) / GIB
-    print(
-        f"attribute report bench: {args.rows:,} rows, {args.users:,} users, {FEATURES} features, "
-        f"{len(MODELS)} models, {DAYS} days ({os.cpu_count()} CPUs)"
-    )
-    for label, r in (
-        ("costctl attribute ingest        ", ingest),
-        ("costctl attribute report        ", report),
-        ("hand-written DuckDB script      ", base),
-        ("report on the 1k-user store     ", scale[1_000]),
-        ("report on the 1M-user store     ", scale[1_000_000]),
-    ):
-        print(
-            f"  {label}{r['seconds']:8.2f}s   cpu {r['cpu_seconds']:8.2f}s   peak RSS {r['peak_bytes'] / GIB:5.2f} GiB"
-        )
+    peak = max(r["peak_bytes"] for r in (ingest, report, *scale.values())) / GIB
     for key, what in (("seconds", "wall"), ("cpu_seconds", "cpu ")):
         ours = ingest[key] + report[key]
         ratio = ours / base[key]

@@ -1,7 +1,7 @@
 """Log audit over the DuckDB store or a Spark DataFrame (table `requests`, canonical columns).
 
-Aggregation happens in SQL; every dollar comes from `price_tier_group` on the grouped sums (grouped by model,
-day, batch and long-context tier crossed, so aggregating first is exact). Whether a request crossed a tier is
+Aggregation happens in SQL; every dollar comes from `price_step_group` on the grouped sums (grouped by model,
+day, batch and long-context step, so aggregating first is exact). Whether a request crossed a tier is
 decided by the rates table the rollups use (`costctl.cost.rates`: the price in force on the request's day),
 never by the model's current price. Log model names are resolved with
 `catalog.find`; a model the tables do not know is reported as unpriced, never as $0.
@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from costctl.cost.price import price_tier_group
+from costctl.cost.price import price_step_group
 from costctl.cost.rates import RATE_COLUMNS, RateTable, match_sql
 from costctl.errors import CostctlError, InputError
 from costctl.logs.schema import COLUMN_NAMES
@@ -193,7 +193,7 @@ WITH base AS (
         CAST(r.ts AS DATE) AS day, coalesce(r.is_batch, FALSE) AS batch,
         m.min_cacheable, m.cache_step, m.write_priced,
         -- the long-context step of the price in force on the request's day (costctl.cost.rates)
-        coalesce(t.rt_long_context, FALSE) AS crossed,
+        coalesce(t.rt_prompt_above, -1) AS tier_above,
         lower(coalesce(r.finish_reason, '')) = 'length' AS truncated,
         coalesce(r.status, 'ok') IN ('ok', '200', 'success') AS ok,
         {secs_a}r.ts{secs_b}lag(r.ts) OVER (PARTITION BY r.model, r.prompt_hash ORDER BY r.ts){secs_c} AS gap_prompt,
@@ -260,7 +260,7 @@ def priced(
     """Price the rows passing a named filter, grouped by a named key, through the one formula."""
     i, c, w5, w1 = _USAGE_COLUMNS[usage]
     sql = (
-        f"SELECT {_KEYS[key]} AS k, model, day, batch, crossed, count(*), "  # noqa: S608 (constant fragments)
+        f"SELECT {_KEYS[key]} AS k, model, day, batch, tier_above, count(*), "  # noqa: S608 (constant fragments)
         f"sum(coalesce({i}, 0)), sum(coalesce({c}, 0)), sum(coalesce({w5}, 0)), sum(coalesce({w1}, 0)), "
         "sum(o_tok), sum(r_tok) "
         f"FROM audit_rows WHERE {_FILTERS[filter_name]} GROUP BY ALL "
@@ -268,7 +268,7 @@ def priced(
         "ORDER BY 1 NULLS LAST, 2 NULLS LAST, 3 NULLS LAST, 4 NULLS LAST, 5 NULLS LAST"
     )
     out: dict[str, Priced] = {}
-    for k, name, day, batch, crossed, n, inp, cached, w5s, w1s, out_tok, reas in con.execute(sql).fetchall():
+    for k, name, day, batch, above, n, inp, cached, w5s, w1s, out_tok, reas in con.execute(sql).fetchall():
         bucket = out.setdefault(k, Priced())
         bucket.requests += int(n)
         model = resolved.get(name) if name is not None else None
@@ -277,7 +277,7 @@ def priced(
             bucket.unpriced_models.add(name or "(no model)")
             continue
         try:
-            cost = price_tier_group(
+            cost = price_step_group(
                 model,
                 Usage(
                     input_tokens=int(inp),
@@ -287,7 +287,7 @@ def priced(
                     cache_write_1h_tokens=int(w1s),
                     reasoning_tokens=int(reas),
                 ),
-                crossed_tier=bool(crossed),
+                prompt_above=int(above),
                 on=day,
                 batch=bool(batch),
             )

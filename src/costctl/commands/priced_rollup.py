@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from costctl.cost.price import assemble, price_tier_group
+from costctl.cost.price import assemble, price_step_group
 from costctl.cost.rates import COMPONENTS, RateRow, RateTable, formula_form, formula_form_nonzero
 from costctl.errors import MissingPriceError
 from costctl.models import ZERO, CostBreakdown, ModelPrice, Usage
@@ -88,8 +88,10 @@ def price_group(
     rate = rates.get(g.rate_id) if rates is not None and g.rate_id is not None else None
     if rate is not None and g.component_usd is not None:
         return PricedGroup(g, model.id, model.provider, engine_breakdown(model.id, g, rate, g.component_usd))
+    # no rate row matched (no price on that day), or its card lacks a rate: the formula prices it or says why
+    above = rate.prompt_above if rate is not None else -1
     try:
-        cost = price_tier_group(model, usage_of(g), crossed_tier=g.tier_crossed, on=g.day, batch=g.is_batch)
+        cost = price_step_group(model, usage_of(g), prompt_above=above, on=g.day, batch=g.is_batch)
     except MissingPriceError as exc:
         return PricedGroup(g, model.id, model.provider, None, exc.message)
     return PricedGroup(g, model.id, model.provider, cost)

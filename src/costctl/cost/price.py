@@ -98,6 +98,21 @@ def price_requests(
     return _breakdown(model, period, per_request.scaled(requests), tier=tier, batch=batch, on=on)
 
 
+def price_step_group(
+    model: ModelPrice,
+    summed: Usage,
+    *,
+    prompt_above: int,
+    on: dt.date | None = None,
+    batch: bool = False,
+) -> CostBreakdown:
+    """Price a sum of many requests that all took the same long-context step of the period in force on `on`:
+    the step an engine matched them to (`costctl.cost.rates.RateRow.prompt_above`: that step's threshold, or
+    -1 for the base card). Aggregating first and pricing after is exact, whatever the number of steps."""
+    period = select_period(model, on)
+    return _breakdown(model, period, summed, tier=step_for(period, prompt_above + 1), batch=batch, on=on)
+
+
 def price_tier_group(
     model: ModelPrice,
     summed: Usage,

@@ -229,8 +229,8 @@ def group_rows(records: list[tuple[Any, ...]], spec: RollupSpec) -> list[GroupRo
                 reported_cost_usd=Decimal(str(reported)) if reported is not None else None,
                 reported_requests=int(reported_n or 0),
                 has_reported=has_reported,
-                rate_id=None if rate_id is None or card_missing else int(rate_id),
-                component_usd=None if any(v is None for v in usd) else usd,
+                rate_id=None if rate_id is None else int(rate_id),
+                component_usd=None if card_missing or any(v is None for v in usd) else usd,
             )
         )
     return out
