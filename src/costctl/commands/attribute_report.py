@@ -58,8 +58,8 @@ def allocate_shared(
     pool = sum(opts.shared_costs.values(), ZERO)
     overhead = ZERO
     if opts.overhead_pct:
-        overhead = analysis.quantise_micro_cents(total.cost_usd * opts.overhead_pct / 100)
-    pool = analysis.quantise_micro_cents(pool + overhead)
+        overhead = total.cost_usd * opts.overhead_pct / 100  # exact: rounded only when displayed
+    pool = pool + overhead
     if pool == 0 or not rows:
         return None
     keys = [f"{i}" for i in range(len(rows))]
