@@ -262,3 +262,46 @@ def test_costly_users_counted_in_the_engine_match_the_priced_user_rollup(tmp_pat
             assert got == want, above
     finally:
         con.close()
+
+
+def test_costly_users_with_a_missing_rate_price_each_day_as_the_rollup_does():
+    """groq/llama-3.3-70b-versatile publishes no cache-read price: a day whose requests read the cache is
+    unpriced, a day without cache reads is priced. Summing the month first would lose the priced day."""
+    model = "groq/llama-3.3-70b-versatile"
+    rows = [
+        {
+            "model": model,
+            "user_id": "u1",
+            "ts": dt.datetime(2026, 5, 1, 9),
+            "input_tokens": 4_000_000,
+            "output_tokens": 1_000_000,
+        },
+        {
+            "model": model,
+            "user_id": "u1",
+            "ts": dt.datetime(2026, 5, 2, 9),
+            "input_tokens": 1_000,
+            "cached_input_tokens": 500,
+            "output_tokens": 10,
+        },
+        {
+            "model": "gpt-4o-mini",
+            "user_id": "u2",
+            "ts": dt.datetime(2026, 5, 2, 9),
+            "input_tokens": 1_000,
+            "output_tokens": 10,
+        },
+    ]
+    con = _store(rows)
+    try:
+        engine = DuckDbEngine(con)
+        spec = RollupSpec()
+        by_user = cmd.rollup(CATALOG, engine, spec.with_dims("user", grain="month"))
+        costs = {r["user"]: r["cost_usd"] for r in by_user.rows}
+        assert costs["u1"] is not None and costs["u1"] > Decimal("0.5")  # the priced day counts
+        _, rates = cmd.resolve_models(CATALOG, engine.distinct_models(spec))
+        for above in (Decimal(0), Decimal("0.5"), costs["u1"]):
+            want = sum(1 for c in costs.values() if c is not None and c > above)
+            assert engine.costly_users(spec, rates, above).get(dt.date(2026, 5, 1), 0) == want, above
+    finally:
+        con.close()

@@ -280,6 +280,13 @@ def match_sql(rate: Callable[[str], str], row: Callable[[str], str]) -> str:
     return " AND ".join(parts)
 
 
+def complete_sql(rate: Callable[[str], str]) -> str:
+    """True when a rate row prices every component: then pricing a sum of its requests over any span of days
+    equals the sum of pricing each day's (no component can be missing on one day and needed on another)."""
+    published = " AND ".join(f"{rate(f'rate_{k.value}')} IS NOT NULL" for k in RATE_KINDS)
+    return f"coalesce(NOT {rate('card_missing')} AND {published}, FALSE)"
+
+
 def component_tokens_sql(comp: Component, tokens: Callable[[str], str]) -> str:
     return " ".join(
         ("" if i == 0 and sign > 0 else "+ " if sign > 0 else "- ") + tokens(column)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
-from costctl.cost.rates import COMPONENTS, RATE_COLUMNS, RateTable, component_sql, match_sql
+from costctl.cost.rates import COMPONENTS, RATE_COLUMNS, RateTable, complete_sql, component_sql, match_sql
 from costctl.rollup.spec import (
     AGGREGATED_REQUESTS_TAG,
     DIMENSIONS,
@@ -161,8 +161,10 @@ class RollupSql:
         ]
 
     def costly_users(self, spec: RollupSpec, rates: RateTable, above: Decimal) -> tuple[str, list[Any]]:
-        """Per month, users whose priced cost exceeds `above`: groups by (month, user, rate row) priced as in
-        `grouped`, summed per user; a gateway cache hit costs $0 and an unpriced group adds nothing."""
+        """Per month, users whose priced cost exceeds `above`, priced as the user rollup prices its day groups:
+        tokens summed by (user, rate row) over the month when the rate row prices every component (exact, the
+        pricing is linear), else per day (a day that needs a missing rate is unpriced, the others are not);
+        a gateway cache hit costs $0 and an unpriced group adds nothing."""
         rates_sql, params = self.rates(rates)
         where, wparams = self.where(spec)
         where = (where + " AND " if where else " WHERE ") + "r.user_id IS NOT NULL"
@@ -170,10 +172,11 @@ class RollupSql:
         cost = " + ".join(f"({m})" for m in self.money())
         sql = (
             f"WITH rt AS ({rates_sql}), g AS ("  # noqa: S608 (identifiers are ours, values bound)
-            f"SELECT {self.dialect.month('r.ts')} AS month, r.user_id, rt.rt_rate_id AS rate_id, "
+            f"SELECT CASE WHEN {complete_sql(lambda c: f'rt.rt_{c}')} THEN {self.dialect.month('r.ts')} "
+            f"ELSE {self.dialect.day('r.ts')} END AS bucket, r.user_id, rt.rt_rate_id AS rate_id, "
             f"coalesce(r.gateway_cache_hit, FALSE) AS gateway_cache_hit, {sums} "
             f"FROM {self.source} r LEFT JOIN rt ON {self.match()}{where} GROUP BY 1, 2, 3, 4), "
-            "u AS (SELECT g.month, g.user_id, "
+            f"u AS (SELECT {self.dialect.month('g.bucket')} AS month, g.user_id, "
             f"sum(CASE WHEN g.gateway_cache_hit THEN 0 ELSE {cost} END) AS cost "
             "FROM g JOIN rt ON g.rate_id = rt.rt_rate_id WHERE NOT rt.rt_card_missing GROUP BY 1, 2) "
             "SELECT month, count(*) FILTER (WHERE cost > ?) FROM u GROUP BY 1"

@@ -36,6 +36,7 @@ from costctl.cost.rates import (
     RATE_SCALE,
     RATE_SQL_TYPE,
     RateTable,
+    complete_sql,
     component_sql,
     match_sql,
 )
@@ -590,8 +591,9 @@ class SparkEngine:
         frame = self._selected(spec).where(F.col("user_id").isNotNull())
         frame = frame.withColumn("_day", F.to_date(F.col("ts")))
         frame = frame.join(rt, F.expr(match_sql(lambda c: f"rt_{c}", _ROW_EXPR.__getitem__)), "left")
+        complete = F.expr(complete_sql(lambda c: f"rt_{c}"))
         groups = frame.groupBy(
-            F.trunc(F.col("_day"), "month").alias("month"),
+            F.when(complete, F.trunc(F.col("_day"), "month")).otherwise(F.col("_day")).alias("bucket"),
             F.col("user_id"),
             F.col("rt_rate_id").alias("rate_id"),
             F.coalesce(F.col("gateway_cache_hit"), F.lit(False)).alias("gw"),
@@ -604,7 +606,7 @@ class SparkEngine:
         users = (
             groups.join(rt, F.col("rate_id") == F.col("rt_rate_id"))
             .where(~F.col("rt_card_missing"))
-            .groupBy("month", "user_id")
+            .groupBy(F.trunc(F.col("bucket"), "month").alias("month"), "user_id")
             .agg(F.sum(F.expr(f"CASE WHEN gw THEN 0 ELSE {cost} END")).alias("cost"))
         )
         counted = users.groupBy("month").agg(
