@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -38,6 +39,7 @@ from costctl.logs.schema import CANONICAL_COLUMNS, TOKEN_COLUMNS, Reject
 
 ReadLog = Callable[..., Any]
 ROW_BATCH = 20_000  # python-row adapters are staged this many rows at a time (bounded memory)
+SMALL_BATCH = 2_000
 SNIPPETS_PER_FILE = 200  # raw text kept for the first rejects of each file
 SNIPPET_CHARS = 300
 _TYPES = {name: typ for name, typ, _ in CANONICAL_COLUMNS}
@@ -165,7 +167,7 @@ def _reason_expr(*, check_unparsed: bool) -> str:
 
 
 def staging_sql(source_sql: str, *, check_unparsed: bool, absent: frozenset[str] = frozenset()) -> str:
-    """`source_sql` yields (line, <INPUT_COLUMNS as text>); the result adds typed columns and `reason`.
+    """`source_sql` yields (file_no, line, <INPUT_COLUMNS as text>); the result adds typed columns and `reason`.
 
     Columns in `absent` are constant NULL in the source: they take part in the reason but are left out of the
     result (see `absent_columns_sql`), so the staging table does not store millions of constants."""
@@ -173,8 +175,8 @@ def staging_sql(source_sql: str, *, check_unparsed: bool, absent: frozenset[str]
     typed_cols = ", ".join(f"{_typed(c)} AS {c}" for c in INPUT_COLUMNS)
     kept = [c for c in INPUT_COLUMNS if c not in absent]
     return (
-        f"SELECT line, {', '.join(kept)}, {_reason_expr(check_unparsed=check_unparsed)} AS reason "  # noqa: S608 (identifiers are ours, values bound)
-        f"FROM (SELECT r.line, {raw_cols}, {typed_cols} FROM ({source_sql}) r) t"
+        f"SELECT file_no, line, {', '.join(kept)}, {_reason_expr(check_unparsed=check_unparsed)} AS reason "  # noqa: S608 (identifiers are ours, values bound)
+        f"FROM (SELECT r.file_no, r.line, {raw_cols}, {typed_cols} FROM ({source_sql}) r) t"
     )
 
 
@@ -209,7 +211,7 @@ def _projection(
 
 # Native sources leave `line` NULL: the staging table keeps file order (DuckDB preserves insertion order), so
 # its rowid is the record index. A row_number() window would serialise the scan and cost ~30 % of an ingest.
-_NO_LINE = "CAST(NULL AS BIGINT) AS line"
+_NO_LINE = "0 AS file_no, CAST(NULL AS BIGINT) AS line"
 LINE_OFFSET = {"jsonl": 1, "parquet": 1, "csv": 2}  # rowid 0 = line 1 (csv: the header is line 1)
 
 
@@ -270,46 +272,71 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
+class RowStager:
+    """Adapter rows -> temp table `raw_rows` (file_no, line, text columns), in bounded batches across files."""
+
+    def __init__(self, con: Any) -> None:
+        self.con = con
+        self.batch: list[list[Any]] = []
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE raw_rows (file_no INTEGER, line BIGINT, "
+            + ", ".join(f"{c} VARCHAR" for c in INPUT_COLUMNS)
+            + ")"
+        )
+
+    def add(self, file_no: int, line: int, row: dict[str, Any]) -> bool:
+        """Queue a row; True when that filled a batch and it was written."""
+        self.batch.append([file_no, int(line), *(_text(row.get(c)) for c in INPUT_COLUMNS)])
+        if len(self.batch) >= ROW_BATCH:
+            self.flush()
+            return True
+        return False
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        if len(self.batch) < SMALL_BATCH and "pandas" not in sys.modules:
+            # a few rows (the odd messages of a Claude Code scan): binding columns as lists beats importing pandas
+            columns = list(zip(*self.batch, strict=True))
+            names = ["file_no", "line", *INPUT_COLUMNS]
+            types = ["INTEGER", "BIGINT", *(["VARCHAR"] * len(INPUT_COLUMNS))]
+            self.con.execute(
+                "INSERT INTO raw_rows SELECT "
+                + ", ".join(f"unnest(${n}::{t}[])" for n, t in zip(names, types, strict=True)),
+                {n: list(c) for n, c in zip(names, columns, strict=True)},
+            )
+            self.batch.clear()
+            return
+        import pandas as pd
+
+        frame = pd.DataFrame(self.batch, columns=["file_no", "line", *INPUT_COLUMNS], dtype=object)
+        frame["file_no"] = frame["file_no"].astype("int32")
+        frame["line"] = frame["line"].astype("int64")
+        self.con.register("costctl_batch", frame)
+        self.con.execute("INSERT INTO raw_rows SELECT * FROM costctl_batch")
+        self.con.unregister("costctl_batch")
+        self.batch.clear()
+
+
 def stage_rows(
-    con: Any,
+    stager: RowStager,
+    file_no: int,
     rows: Iterator[tuple[int, dict[str, Any] | Reject]],
     *,
     on_progress: Callable[[float], None] | None = None,
     path: Path | None = None,
 ) -> list[tuple[int, str]]:
-    """Stage adapter rows into temp table `raw_rows` in bounded batches; return the adapter's rejects.
+    """Stage one file's adapter rows; return the adapter's rejects (line, reason).
 
-    With `on_progress`, each batch reports the share of the file's lines read so far."""
-    import pandas as pd
-
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE raw_rows (line BIGINT, "
-        + ", ".join(f"{c} VARCHAR" for c in INPUT_COLUMNS)
-        + ")"
-    )
+    With `on_progress`, each staged batch reports the share of the file's lines read so far."""
     rejects: list[tuple[int, str]] = []
-    batch: list[list[Any]] = []
     total_lines = count_lines(path) if on_progress is not None and path is not None else 0
-
-    def flush() -> None:
-        if batch:
-            frame = pd.DataFrame(batch, columns=["line", *INPUT_COLUMNS], dtype=object)
-            frame["line"] = frame["line"].astype("int64")
-            con.register("costctl_batch", frame)
-            con.execute("INSERT INTO raw_rows SELECT * FROM costctl_batch")
-            con.unregister("costctl_batch")
-            if on_progress is not None and total_lines:
-                on_progress(min(int(batch[-1][0]) / total_lines, 1.0))
-            batch.clear()
-
     for line, item in rows:
         if isinstance(item, Reject):
             rejects.append((int(line), item.reason))
             continue
-        batch.append([int(line), *(_text(item.get(c)) for c in INPUT_COLUMNS)])
-        if len(batch) >= ROW_BATCH:
-            flush()
-    flush()
+        if stager.add(file_no, line, item) and on_progress is not None and total_lines:
+            on_progress(min(int(line) / total_lines, 1.0))
     return rejects
 
 
@@ -325,7 +352,7 @@ def count_lines(path: Path) -> int:
     return count
 
 
-# ---------------------------------------------------------------- one file
+# ---------------------------------------------------------------- one file, or a batch of vendor files
 
 
 @dataclass(frozen=True)
@@ -407,9 +434,96 @@ def _scaled(on_progress: _Progress | None, lo: float, hi: float) -> _Progress | 
     return lambda fraction: report(lo + (hi - lo) * fraction)
 
 
-def load_file(
+@dataclass
+class _Staged:
+    """What reading a batch's files left outside the staging table: per file number, the adapter's format,
+    rejects and skip counts."""
+
+    formats: dict[int, str] = field(default_factory=dict)
+    rejects: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    skipped: dict[int, dict[str, int]] = field(default_factory=dict)
+
+
+def _read_vendor(
     con: Any,
-    plan: FilePlan,
+    plans: list[FilePlan],
+    *,
+    read_log: ReadLog,
+    batch_input: Path | None,
+    rules: Path | None,
+    on_progress: _Progress | None = None,
+) -> _Staged:
+    """Stage every file of a vendor batch into `raw_rows`. Claude Code transcripts without anything unusual are
+    read by DuckDB in one scan (`costctl.logs.claude_code_sql`); every other file, and every record that scan
+    hands back, goes through the Python adapter."""
+    from costctl.logs import claude_code_sql
+    from costctl.logs.adapters import claude_code as cc_adapter
+    from costctl.logs.adapters._common import ReadContext
+
+    staged = _Staged()
+    stager = RowStager(con)
+    fast: list[tuple[int, Path]] = []
+    if rules is None and batch_input is None:
+        for no, plan in enumerate(plans):
+            if plan.format in ("auto", cc_adapter.NAME) and _scan_ready(plan.path, plan.format):
+                fast.append((no, plan.path))
+    found = claude_code_sql.scan(con, fast)
+    for no, _path in fast:
+        if no in found.odd_files:
+            continue
+        staged.formats[no] = cc_adapter.NAME
+        staged.skipped[no] = dict(found.skipped.get(no, {}))
+        staged.rejects[no] = []
+    contexts: dict[int, ReadContext] = {}
+    for no, line, raw, max_output in found.fallback:
+        ctx = contexts.setdefault(no, ReadContext(path=plans[no].path, fmt=cc_adapter.NAME))
+        record = json.loads(raw)
+        pending = cc_adapter._Pending(line, record, max_output, line)
+        item = cc_adapter._convert(ctx, pending)
+        if isinstance(item, Reject):
+            staged.rejects[no].append((line, item.reason))
+        else:
+            stager.add(no, line, item)
+    for no, plan in enumerate(plans):
+        if no in staged.formats:
+            continue
+        log = read_log(
+            plan.path, None if plan.format == "auto" else plan.format, batch_input=batch_input, rules=rules
+        )
+        staged.formats[no] = str(log.format)
+        staged.rejects[no] = stage_rows(stager, no, iter(log.rows), on_progress=on_progress, path=plan.path)
+        staged.skipped[no] = dict(getattr(log, "skipped", {}) or {})
+    stager.flush()
+    return staged
+
+
+def _scan_ready(path: Path, fmt: str) -> bool:
+    """A plain (not gzipped) JSON Lines file without blank lines or lone carriage returns, in Claude Code's
+    format: DuckDB's record numbers are then its line numbers."""
+    from costctl.logs.adapters import detect_format
+
+    try:
+        with path.open("rb") as handle:
+            data = handle.read()
+    except OSError:
+        return False
+    if data[:2] == b"\x1f\x8b" or not data.lstrip()[:1] == b"{":
+        return False
+    if data[:1] in b"\r\n \t" or b"\n\n" in data or b"\n\r\n" in data or b"\n " in data or b"\n\t" in data:
+        return False
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        return False
+    if fmt == "auto":
+        try:
+            return detect_format(path) == "claude-code"
+        except InputError:
+            return False
+    return True
+
+
+def load_batch(
+    con: Any,
+    plans: list[FilePlan],
     *,
     ingest_id: int,
     mapping: ColumnMapping,
@@ -417,36 +531,42 @@ def load_file(
     batch_input: Path | None = None,
     rules: Path | None = None,
     on_progress: _Progress | None = None,
-) -> FileStats:
-    """Stage, validate, dedupe and insert one file (inside the caller's transaction).
+) -> list[FileStats]:
+    """Stage, validate, dedupe and insert one native file, or several vendor files together (inside the
+    caller's transaction); one FileStats per file, in order.
 
     The staged rows are typed once, with a reject reason each, in a temp table whose rowid is the record's
     place in the file (DuckDB has no row number for JSON/CSV scans, and a `row_number()` window serialises the
     read). Only kept rows are then inserted into `requests`: rows written to the table are never updated or
     deleted in the same transaction (DuckDB would rewrite the whole insert through its WAL at COMMIT; measured
-    at 50 s for one reject in 10M rows)."""
+    at 50 s for one reject in 10M rows). Vendor files are staged together so that a folder of a thousand small
+    session files costs a few statements, not a few thousand."""
     import duckdb
 
-    source_file = str(plan.path.resolve())
-    adapter_rejects: list[tuple[int, str]] = []
-    skipped: dict[str, int] = {}
-    fmt = plan.format
+    native = plans[0].native
+    assert native is False or len(plans) == 1, "native files are loaded one at a time"
+    sources = [str(p.path.resolve()) for p in plans]
+    staged = _Staged()
+    fmt = plans[0].format
     try:
         absent: frozenset[str] = frozenset()
-        if plan.native:
-            source_sql, params, absent = native_source(plan.path, plan.format, mapping, con)
-            check_unparsed = plan.format == "jsonl"
+        if native:
+            source_sql, params, absent = native_source(plans[0].path, plans[0].format, mapping, con)
+            check_unparsed = plans[0].format == "jsonl"
+            staged.formats[0] = plans[0].format
         else:
             assert read_log is not None
-            log = read_log(plan.path, None if fmt == "auto" else fmt, batch_input=batch_input, rules=rules)
-            fmt = str(log.format)
-            adapter_rejects = stage_rows(
-                con, iter(log.rows), on_progress=_scaled(on_progress, 0.0, STAGE_SHARE), path=plan.path
+            staged = _read_vendor(
+                con,
+                plans,
+                read_log=read_log,
+                batch_input=batch_input,
+                rules=rules,
+                on_progress=_scaled(on_progress, 0.0, STAGE_SHARE) if len(plans) == 1 else None,
             )
-            skipped = dict(getattr(log, "skipped", {}) or {})
             source_sql, params, check_unparsed = "SELECT * FROM raw_rows", [], False
         con.execute("SET preserve_insertion_order = true")
-        staged = staging_sql(source_sql, check_unparsed=check_unparsed, absent=absent)
+        staged_sql = staging_sql(source_sql, check_unparsed=check_unparsed, absent=absent)
         # DuckDB's common-subexpression pass hoists the epoch fallback of the timestamp parse (and other
         # repeated pieces inside CASE branches) out of the CASE, so they run on every row; without it the
         # staging query is ~30 % faster (measured with bench/bench_attribute.py).
@@ -454,92 +574,124 @@ def load_file(
         try:
             _run(
                 con,
-                f"CREATE OR REPLACE TEMP TABLE stage_rows AS {staged}",
+                f"CREATE OR REPLACE TEMP TABLE stage_rows AS {staged_sql}",
                 params,
-                _scaled(on_progress, 0.0, STAGE_SHARE) if plan.native else None,  # vendor: reported per batch
+                _scaled(on_progress, 0.0, STAGE_SHARE) if native else None,
             )
         finally:
             _reset_settings(con)
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE batch_files AS SELECT * FROM (VALUES "  # noqa: S608 (placeholders only)
+            + ", ".join("(?, ?, ?)" for _ in plans)
+            + ") t(file_no, source_file, source_format)",
+            [x for no in range(len(plans)) for x in (no, sources[no], staged.formats[no])],
+        )
         # rowids inside a transaction start at an internal base; subtract the first one
         first = con.execute("SELECT min(rowid) FROM stage_rows").fetchone()[0] or 0
-        offset = int(LINE_OFFSET.get(plan.format, 1)) - int(first)
+        offset = int(LINE_OFFSET.get(fmt, 1)) - int(first)
         con.execute(
-            "CREATE OR REPLACE TEMP VIEW stage AS SELECT * REPLACE (coalesce(line, rowid + "  # noqa: S608 (identifiers are ours, values bound)
-            f"{offset}) AS line){absent_columns_sql(absent)} FROM stage_rows"
+            "CREATE OR REPLACE TEMP VIEW stage AS SELECT s.* REPLACE (coalesce(s.line, s.rowid + "  # noqa: S608 (identifiers are ours, values bound)
+            f"{offset}) AS line){absent_columns_sql(absent)}, b.source_file, b.source_format,"
+            " s.file_no * 4294967296 + coalesce(s.line, s.rowid) AS ord"
+            " FROM stage_rows s JOIN batch_files b USING (file_no)"
         )
     except duckdb.Error as exc:
-        raise InputError(f"cannot read as {fmt} ({str(exc).splitlines()[0]})", where=str(plan.path)) from None
+        where = str(plans[0].path) if len(plans) == 1 else f"{plans[0].path} (and {len(plans) - 1} more)"
+        raise InputError(f"cannot read as {fmt} ({str(exc).splitlines()[0]})", where=where) from None
 
-    stats = FileStats(file=str(plan.path), format=fmt)
-    stats.read = int(con.execute("SELECT count(*) FROM stage").fetchone()[0]) + len(adapter_rejects)
-    for reason, n in con.execute(
-        "SELECT reason, count(*) FROM stage WHERE reason IS NOT NULL GROUP BY 1"
+    stats = [FileStats(file=str(p.path), format=staged.formats[no]) for no, p in enumerate(plans)]
+    for no, n in con.execute("SELECT file_no, count(*) FROM stage GROUP BY 1").fetchall():
+        stats[no].read = int(n)
+    for no, reason, n in con.execute(
+        "SELECT file_no, reason, count(*) FROM stage WHERE reason IS NOT NULL GROUP BY 1, 2"
     ).fetchall():
-        stats.reasons[reason] = int(n)
-    for _, reason in adapter_rejects:
-        stats.reasons[reason] = stats.reasons.get(reason, 0) + 1
-    # Records an adapter read but did not turn into rows: repeats of a request (streamed copies, the same
-    # usage on a parent span) are duplicates; the rest (user lines, spans without usage) are rejected as
-    # "not a request", so read = loaded + rejected + duplicate still holds for every file.
-    skipped_duplicates = sum(n for reason, n in skipped.items() if _is_repeat(reason))
-    for reason, n in skipped.items():
-        if not _is_repeat(reason):
-            stats.reasons[f"not a request: {reason}"] = stats.reasons.get(f"not a request: {reason}", 0) + n
-    stats.read += sum(skipped.values())
-    stats.rejected = sum(stats.reasons.values())
+        stats[no].reasons[reason] = int(n)
+    skipped_duplicates = [0] * len(plans)
+    for no, st in enumerate(stats):
+        adapter_rejects = staged.rejects.get(no, [])
+        st.read += len(adapter_rejects)
+        for _, reason in adapter_rejects:
+            st.reasons[reason] = st.reasons.get(reason, 0) + 1
+        # Records an adapter read but did not turn into rows: repeats of a request (streamed copies, the same
+        # usage on a parent span) are duplicates; the rest (user lines, spans without usage) are rejected as
+        # "not a request", so read = loaded + rejected + duplicate still holds for every file.
+        skipped = staged.skipped.get(no, {})
+        skipped_duplicates[no] = sum(n for reason, n in skipped.items() if _is_repeat(reason))
+        for reason, n in skipped.items():
+            if not _is_repeat(reason):
+                st.reasons[f"not a request: {reason}"] = st.reasons.get(f"not a request: {reason}", 0) + n
+        st.read += sum(skipped.values())
+        st.rejected = sum(st.reasons.values())
 
     con.execute(
         # a re-ingest of the same file records its rejects once
-        """INSERT INTO rejects SELECT ?, line, reason, NULL, ? FROM stage s WHERE reason IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM rejects j WHERE j.source_file = ? AND j.source_line = s.line)""",
-        [source_file, ingest_id, source_file],
+        """INSERT INTO rejects SELECT s.source_file, s.line, s.reason, NULL, ? FROM stage s
+        WHERE s.reason IS NOT NULL AND NOT EXISTS
+        (SELECT 1 FROM rejects j WHERE j.source_file = s.source_file AND j.source_line = s.line)""",
+        [ingest_id],
     )
-    for reason, n in skipped.items():
-        if not _is_repeat(reason):
-            # adapters count these by reason, not by line: one rejects row per reason, line NULL
-            con.execute(
-                "INSERT INTO rejects SELECT ?, NULL, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM rejects "
-                "WHERE source_file = ? AND source_line IS NULL AND reason = ?)",
-                [
-                    source_file,
-                    f"not a request: {reason}",
-                    f"{n} records",
-                    ingest_id,
-                    source_file,
-                    f"not a request: {reason}",
-                ],
-            )
-    if adapter_rejects:
-        con.executemany(
-            "INSERT INTO rejects VALUES (?, ?, ?, NULL, ?)",
-            [[source_file, line, reason, ingest_id] for line, reason in adapter_rejects],
+    not_requests = [
+        [source_file, f"not a request: {reason}", f"{n} records"]
+        for no, source_file in enumerate(sources)
+        for reason, n in staged.skipped.get(no, {}).items()
+        if not _is_repeat(reason)
+    ]
+    if not_requests:
+        # adapters count these by reason, not by line: one rejects row per reason, line NULL
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE not_requests (source_file VARCHAR, reason VARCHAR, raw VARCHAR)"
         )
-    _fill_snippets(con, plan, source_file, ingest_id)
+        con.executemany("INSERT INTO not_requests VALUES (?, ?, ?)", not_requests)
+        con.execute(
+            "INSERT INTO rejects SELECT n.source_file, NULL, n.reason, n.raw, ? FROM not_requests n"
+            " WHERE NOT EXISTS (SELECT 1 FROM rejects j WHERE j.source_file = n.source_file"
+            " AND j.source_line IS NULL AND j.reason = n.reason)",
+            [ingest_id],
+        )
+        con.execute("DROP TABLE not_requests")
+    adapter_rows = [
+        [sources[no], line, reason, ingest_id]
+        for no in range(len(plans))
+        for line, reason in staged.rejects.get(no, [])
+    ]
+    if adapter_rows:
+        con.executemany("INSERT INTO rejects VALUES (?, ?, ?, NULL, ?)", adapter_rows)
+    with_lines = {
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT source_file FROM rejects WHERE ingest_id = ? AND source_line IS NOT NULL"
+            " AND source_file IN (SELECT source_file FROM batch_files)",
+            [ingest_id],
+        ).fetchall()
+    }
+    for no, plan in enumerate(plans):
+        if sources[no] in with_lines:
+            _fill_snippets(con, plan, sources[no], ingest_id)
 
     con.execute("SET preserve_insertion_order = false")  # lines are already fixed by the stage rowids
     try:
-        stats.loaded = _insert_new(con, fmt, source_file, _scaled(on_progress, STAGE_SHARE, 1.0))
+        loaded = _insert_new(con, sources, _scaled(on_progress, STAGE_SHARE, 1.0))
     finally:
         _reset_settings(con)
-    stats.duplicate = stats.read - stats.rejected - stats.loaded
-    assert stats.duplicate >= skipped_duplicates, "ingest counts out of balance"
+    for no, st in enumerate(stats):
+        st.loaded = loaded[no]
+        st.duplicate = st.read - st.rejected - st.loaded
+        assert st.duplicate >= skipped_duplicates[no], "ingest counts out of balance"
     con.execute("DROP VIEW IF EXISTS stage")
-    con.execute("DROP TABLE IF EXISTS stage_rows")
-    con.execute("DROP TABLE IF EXISTS raw_rows")
+    for table in ("stage_rows", "raw_rows", "batch_files"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
     if on_progress is not None:
         on_progress(1.0)
     return stats
 
 
-def _insert_new(con: Any, fmt: str, source_file: str, on_progress: _Progress | None = None) -> int:
-    """Insert staged valid rows that are not duplicates; return how many were inserted.
+def _insert_new(con: Any, sources: list[str], on_progress: _Progress | None = None) -> list[int]:
+    """Insert staged valid rows that are not duplicates; return how many were inserted, per file.
 
     Two plain anti-joins (rows with a request id; rows keyed by file + line), each skipped when it cannot
-    match: an OR around a subquery would make DuckDB fall back to a slow per-row plan."""
-    select_cols = ", ".join(
-        "?" if c in ("source_format", "source_file") else "s.line" if c == "source_line" else f"s.{c}"
-        for c, _, _ in CANONICAL_COLUMNS
-    )
+    match: an OR around a subquery would make DuckDB fall back to a slow per-row plan. Within the batch the
+    first occurrence (file order, then line) of a request id wins."""
+    select_cols = ", ".join("s.line" if c == "source_line" else f"s.{c}" for c, _, _ in CANONICAL_COLUMNS)
     has_rows = bool(con.execute("SELECT EXISTS (SELECT 1 FROM requests)").fetchone()[0])
     # hash collisions can only over-report repeats (costing the exact filter below), never hide one
     repeats = int(
@@ -552,23 +704,28 @@ def _insert_new(con: Any, fmt: str, source_file: str, on_progress: _Progress | N
     if has_rows:
         with_id += " ANTI JOIN requests r ON r.request_id = s.request_id"
     with_id += " WHERE s.reason IS NULL AND s.request_id IS NOT NULL"
-    if repeats:  # the first occurrence in the file wins
+    if repeats:  # the first occurrence in the batch wins
         with_id += (
-            " AND s.line IN (SELECT min(line) FROM stage WHERE reason IS NULL AND request_id IS NOT NULL"
+            " AND s.ord IN (SELECT min(ord) FROM stage WHERE reason IS NULL AND request_id IS NOT NULL"
             " GROUP BY request_id)"
         )
-    inserted = _run(con, with_id, [fmt, source_file], on_progress)
     without_id = f"INSERT INTO requests ({_INSERT_COLS}) SELECT {select_cols} FROM stage s"  # noqa: S608 (identifiers are ours, values bound)
-    params: list[Any] = [fmt, source_file]
     if has_rows:
         without_id += (
-            " ANTI JOIN (SELECT source_line FROM requests WHERE request_id IS NULL AND source_file = ?) r"
-            " ON r.source_line = s.line"
+            " ANTI JOIN (SELECT source_file, source_line FROM requests WHERE request_id IS NULL"
+            " AND source_file IN (SELECT source_file FROM batch_files)) r"
+            " ON r.source_file = s.source_file AND r.source_line = s.line"
         )
-        params.append(source_file)
     without_id += " WHERE s.reason IS NULL AND s.request_id IS NULL"
-    inserted += int(con.execute(without_id, params).fetchone()[0])
-    return inserted
+    if len(sources) == 1:
+        inserted = _run(con, with_id, [], on_progress)
+        inserted += int(con.execute(without_id).fetchone()[0])
+        return [inserted]
+    counts = dict.fromkeys(sources, 0)
+    for sql in (with_id, without_id):
+        for (source_file,) in con.execute(sql + " RETURNING source_file").fetchall():
+            counts[source_file] += 1
+    return [counts[s] for s in sources]
 
 
 def _run(con: Any, sql: str, params: list[Any], on_progress: _Progress | None) -> int:
@@ -647,22 +804,26 @@ def ingest_files(
     try:
         ingest_id = int(con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()[0])
         files: list[FileStats] = []
-        for index, plan in enumerate(plans):
+        for batch in _batches(plans, mapping):
+            first = len(files)
             if on_file_start is not None:
-                on_file_start(plan.path, index)
-            stats = load_file(
+                on_file_start(batch[0].path, first)
+            stats = load_batch(
                 con,
-                plan,
+                batch,
                 ingest_id=ingest_id,
-                mapping=mapping.for_file(plan.path),
+                mapping=mapping.for_file(batch[0].path),
                 read_log=read_log,
                 batch_input=batch_input,
                 rules=rules,
-                on_progress=on_progress,
+                on_progress=on_progress if len(batch) == 1 else None,
             )
-            files.append(stats)
-            if on_file_done is not None:
-                on_file_done(stats)
+            for offset, one in enumerate(stats):
+                if on_file_start is not None and offset:
+                    on_file_start(batch[offset].path, first + offset)
+                files.append(one)
+                if on_file_done is not None:
+                    on_file_done(one)
         summary = IngestSummary(ingest_id, files)
         at = (now or dt.datetime.now(dt.timezone.utc)).replace(tzinfo=None)
         con.execute(
@@ -685,6 +846,22 @@ def ingest_files(
             raise KeyboardInterrupt from None
         raise
     return summary
+
+
+def _batches(plans: list[FilePlan], mapping: ColumnMapping) -> Iterator[list[FilePlan]]:
+    """Native files one by one; runs of consecutive vendor files together (file order is kept, so the
+    first occurrence of a request still wins)."""
+    run: list[FilePlan] = []
+    for plan in plans:
+        if plan.native:
+            if run:
+                yield run
+                run = []
+            yield [plan]
+        else:
+            run.append(plan)
+    if run:
+        yield run
 
 
 def _reset_settings(con: Any) -> None:
