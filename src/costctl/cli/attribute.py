@@ -156,6 +156,13 @@ def ingest(
     ] = None,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
+    reread: Annotated[
+        bool,
+        typer.Option(
+            "--reread",
+            help="Read every file, also those unchanged (same size and SHA-256) since an earlier ingest.",
+        ),
+    ] = False,
     progress: Annotated[
         bool | None,
         typer.Option(
@@ -197,10 +204,18 @@ def ingest(
             on_file_start=bar.start,
             on_file_done=bar.done,
             on_progress=bar.within if bar.bar is not None else None,
+            skip_unchanged=not reread,
         )
     finally:
         bar.stop()
         con.close()
+    if summary.unchanged:
+        from costctl.cli.common import note
+
+        note(
+            f"note: {len(summary.unchanged):,} file(s) skipped as unchanged since an earlier ingest (same size and "
+            "SHA-256; --reread reads them anyway)"
+        )
     report = ingest_report(summary, str(db))
     if fmt is Format.TABLE and output is None:
         from costctl.render import render

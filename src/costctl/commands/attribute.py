@@ -764,6 +764,7 @@ def ingest_report(summary: Any, db: str) -> Report:
         "files": files,
         "total": total,
         "rejects_by_reason": summary.reasons,
+        "unchanged_skipped": list(getattr(summary, "unchanged", [])),
     }
     cols = [
         Column("file", "File"),

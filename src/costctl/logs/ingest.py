@@ -62,6 +62,7 @@ class FileStats:
 class IngestSummary:
     ingest_id: int
     files: list[FileStats]
+    unchanged: list[str] = field(default_factory=list)  # skipped: same size and content as when last ingested
 
     def total(self, key: str) -> int:
         return sum(int(getattr(f, key)) for f in self.files)
@@ -497,21 +498,66 @@ def _read_vendor(
     return staged
 
 
+@dataclass(frozen=True)
+class FileFacts:
+    """What one streaming read of a file's bytes tells: its size and SHA-256 (to skip an unchanged file), and
+    whether its lines are plain (not gzipped, no blank lines or lone carriage returns)."""
+
+    size: int
+    sha256: str
+    plain_lines: bool
+
+
+_facts: dict[Path, FileFacts] = {}
+HASH_BLOCK = 8 << 20
+
+
+def file_facts(path: Path) -> FileFacts:
+    """Read a file once in blocks: hash it and check its line framing (cached for the ingest's duration)."""
+    import hashlib
+    import re
+
+    key = path.resolve()
+    if key in _facts:
+        return _facts[key]
+    digest = hashlib.sha256()
+    size = 0
+    plain = True
+    carry = b""
+    lone_cr = re.compile(rb"\r(?!\n)")
+    with path.open("rb") as handle:
+        first = True
+        while block := handle.read(HASH_BLOCK):
+            digest.update(block)
+            size += len(block)
+            if plain:
+                if first and (block[:2] == b"\x1f\x8b" or block[:1] in b"\r\n \t"):
+                    plain = False
+                data = carry + block
+                # a carriage return at the very end may be followed by a newline in the next block
+                body = data[:-1] if data.endswith(b"\r") else data
+                if (
+                    b"\n\n" in data
+                    or b"\n\r\n" in data
+                    or b"\n " in data
+                    or b"\n\t" in data
+                    or (b"\r" in body and lone_cr.search(body))
+                ):
+                    plain = False
+                carry = data[-2:]
+            first = False
+    if carry.endswith(b"\r"):
+        plain = False
+    facts = FileFacts(size, digest.hexdigest(), plain)
+    _facts[key] = facts
+    return facts
+
+
 def _scan_ready(path: Path, fmt: str) -> bool:
-    """A plain (not gzipped) JSON Lines file without blank lines or lone carriage returns, in Claude Code's
-    format: DuckDB's record numbers are then its line numbers."""
+    """A plain JSON Lines file in Claude Code's format: DuckDB's record numbers are then its line numbers."""
     from costctl.logs.adapters import detect_format
 
-    try:
-        with path.open("rb") as handle:
-            data = handle.read()
-    except OSError:
-        return False
-    if data[:2] == b"\x1f\x8b" or not data.lstrip()[:1] == b"{":
-        return False
-    if data[:1] in b"\r\n \t" or b"\n\n" in data or b"\n\r\n" in data or b"\n " in data or b"\n\t" in data:
-        return False
-    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+    if not file_facts(path).plain_lines:
         return False
     if fmt == "auto":
         try:
@@ -791,8 +837,13 @@ def ingest_files(
     on_file_done: Callable[[FileStats], None] | None = None,
     on_progress: Callable[[float], None] | None = None,
     now: dt.datetime | None = None,
+    skip_unchanged: bool = True,
 ) -> IngestSummary:
     """Load files in ONE transaction; any exception (Ctrl-C included) rolls everything back.
+
+    A file whose size and SHA-256 are those of a file already ingested from the same path with the same format
+    and mapping is skipped (listed in `IngestSummary.unchanged`): reading it again could only find duplicates.
+    `skip_unchanged=False` reads it anyway; tag rules or a batch input always read every file.
 
     `on_progress(fraction)` reports how far the current file is (0..1, ending at 1.0 for each file)."""
     mapping = mapping if mapping is not None else ColumnMapping()
@@ -800,10 +851,14 @@ def ingest_files(
         raise InputError("no files to ingest, expected one or more log files")
     # fail early, before any write
     plans = [plan_file(Path(p), fmt, mapping.for_file(Path(p)), read_log) for p in paths]
+    _facts.clear()
     con.execute("BEGIN TRANSACTION")
     try:
         ingest_id = int(con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()[0])
         files: list[FileStats] = []
+        unchanged: list[str] = []
+        if skip_unchanged and rules is None and batch_input is None:
+            plans, unchanged = _without_unchanged(con, plans, fmt, mapping)
         for batch in _batches(plans, mapping):
             first = len(files)
             if on_file_start is not None:
@@ -824,7 +879,9 @@ def ingest_files(
                 files.append(one)
                 if on_file_done is not None:
                     on_file_done(one)
-        summary = IngestSummary(ingest_id, files)
+        summary = IngestSummary(ingest_id, files, unchanged)
+        if rules is None and batch_input is None:
+            _remember(con, plans, fmt, mapping, ingest_id)
         at = (now or dt.datetime.now(dt.timezone.utc)).replace(tzinfo=None)
         con.execute(
             "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -846,6 +903,62 @@ def ingest_files(
             raise KeyboardInterrupt from None
         raise
     return summary
+
+
+def _options(plan: FilePlan, fmt: str | None, mapping: ColumnMapping) -> str:
+    """What else decides how a file is read: the format asked for and its column mapping."""
+    return json.dumps({"format": fmt, "map": mapping.for_file(plan.path).columns}, sort_keys=True)
+
+
+def _without_unchanged(
+    con: Any, plans: list[FilePlan], fmt: str | None, mapping: ColumnMapping
+) -> tuple[list[FilePlan], list[str]]:
+    known = {
+        (r[0], int(r[1]), r[2], r[3])
+        for r in con.execute(
+            "SELECT source_file, size, sha256, options FROM ingested_files WHERE source_file IN (SELECT unnest(?))",
+            [[str(p.path.resolve()) for p in plans]],
+        ).fetchall()
+    }
+    kept: list[FilePlan] = []
+    skipped: list[str] = []
+    for plan in plans:
+        facts = file_facts(plan.path)
+        if (str(plan.path.resolve()), facts.size, facts.sha256, _options(plan, fmt, mapping)) in known:
+            skipped.append(str(plan.path))
+        else:
+            kept.append(plan)
+    return kept, skipped
+
+
+def _remember(
+    con: Any, plans: list[FilePlan], fmt: str | None, mapping: ColumnMapping, ingest_id: int
+) -> None:
+    """Record each loaded file's size and hash, so that an unchanged file is skipped next time."""
+    if not plans:
+        return
+    rows = [
+        [
+            str(p.path.resolve()),
+            file_facts(p.path).size,
+            file_facts(p.path).sha256,
+            _options(p, fmt, mapping),
+            ingest_id,
+        ]
+        for p in plans
+    ]
+    con.execute("DELETE FROM ingested_files WHERE source_file IN (SELECT unnest(?))", [[r[0] for r in rows]])
+    columns = list(zip(*rows, strict=True))
+    con.execute(
+        "INSERT INTO ingested_files SELECT unnest($f), unnest($s), unnest($h), unnest($o), unnest($i)",
+        {
+            "f": list(columns[0]),
+            "s": list(columns[1]),
+            "h": list(columns[2]),
+            "o": list(columns[3]),
+            "i": list(columns[4]),
+        },
+    )
 
 
 def _batches(plans: list[FilePlan], mapping: ColumnMapping) -> Iterator[list[FilePlan]]:

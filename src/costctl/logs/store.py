@@ -26,12 +26,18 @@ MEMORY_LIMIT = "1GB"
 REQUESTS_DDL = (
     "CREATE TABLE IF NOT EXISTS requests (" + ", ".join(f"{n} {t}" for n, t, _ in CANONICAL_COLUMNS) + ")"
 )
+# Size and SHA-256 of every file loaded, so that an unchanged file is skipped by the next ingest.
+FILES_DDL = (
+    "CREATE TABLE IF NOT EXISTS ingested_files (source_file VARCHAR, size BIGINT, sha256 VARCHAR, options VARCHAR,"
+    " ingest_id BIGINT)"
+)
 OTHER_DDL = (
     "CREATE TABLE IF NOT EXISTS rejects (source_file VARCHAR, source_line BIGINT, reason VARCHAR, raw VARCHAR,"
     " ingest_id BIGINT)",
     'CREATE TABLE IF NOT EXISTS ingests (ingest_id BIGINT, "at" TIMESTAMP, files VARCHAR, "read" BIGINT, loaded BIGINT,'
     " rejected BIGINT, duplicate BIGINT)",
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    FILES_DDL,
 )
 
 
@@ -95,6 +101,8 @@ def _check_or_create(con: Any, db: Path, *, write: bool) -> None:
                 "ingest the logs into a new database",
                 where=str(db),
             )
+        if write and "ingested_files" not in tables:  # a store written before files were remembered
+            con.execute(FILES_DDL)
         return
     if tables:
         raise InputError("not a costctl attribute database (no meta table)", where=str(db))
