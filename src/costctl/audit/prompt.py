@@ -303,10 +303,15 @@ def _merged_tokens(removals: list[_Removal]) -> int:
     return sum(r.tokens for r in kept)
 
 
+# Every DYNAMIC_PATTERNS match holds one of these (a brace, $, <, a dash in a date or uuid, @, or the words of
+# a current-date line): a line without any is skipped without running the six patterns.
+_MAYBE_DYNAMIC = re.compile(r"[{$<@-]|(?i:date|today|time)")
+
+
 def _dynamic_lines(text: str) -> dict[int, str]:
     found: dict[int, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
-        if any(p.search(line) for _, p in DYNAMIC_PATTERNS):
+        if _MAYBE_DYNAMIC.search(line) and any(p.search(line) for _, p in DYNAMIC_PATTERNS):
             found[number] = line
     return found
 
