@@ -72,6 +72,7 @@ _USAGE_PATHS = {
     "u_web": "$.server_tool_use",
     "u_wsr": "$.server_tool_use.web_search_requests",
 }
+_PATHS = {**_LINE_PATHS, **{name: "$.message.usage" + path[1:] for name, path in _USAGE_PATHS.items()}}
 _ISO_Z = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$"
 
 
@@ -130,17 +131,14 @@ _TEXT_FIELDS = (
 def _lines_sql() -> list[str]:
     """One row per record, in file order: whether the file is odd there, whether the record is a response,
     its message key and output count, and the row's text columns with a `clean` flag."""
-    items = ", ".join(f"v[{i + 1}] AS {name}" for i, name in enumerate(_LINE_PATHS))
-    upaths = "[" + ", ".join(_lit(p) for p in _USAGE_PATHS.values()) + "]"
-    uitems = ", ".join(f"u[{i + 1}] AS {name}" for i, name in enumerate(_USAGE_PATHS))
-    typed = ", ".join(f"json_type({n}) AS ty_{n}, {n}->>'$' AS s_{n}" for n in (*_LINE_PATHS, *_USAGE_PATHS))
+    typed = ", ".join(f"ty[{i + 1}] AS ty_{n}, sv[{i + 1}] AS s_{n}" for i, n in enumerate(_PATHS))
     texts = ", ".join(
         f"CASE WHEN ty_{n} = 'VARCHAR' THEN CASE WHEN s_{n} = '' THEN NULL"
         f" WHEN left(s_{n}, 1) BETWEEN '!' AND '~' AND right(s_{n}, 1) BETWEEN '!' AND '~' THEN s_{n}"
         f" ELSE NULLIF(trim(s_{n}, {_lit(_WHITESPACE)}), '') END END AS t_{n}"
         for n in ("mid", "rid", *_TEXT_FIELDS)
     )
-    message_fields = " AND ".join(f"{c} IS NULL" for c in ("role", "mid", "model", "usage", "stop"))
+    message_fields = " AND ".join(f"ty_{c} IS NULL" for c in ("role", "mid", "model", "usage", "stop"))
     type_none = _nullish("type")
     type_assistant = f"(s_type = 'assistant' AND {_is_str('type')})"
     is_resp = (
@@ -211,9 +209,7 @@ def _lines_sql() -> list[str]:
     # Each step is materialised: DuckDB would otherwise inline every reference to an earlier column and
     # evaluate the same JSON look-ups dozens of times per row. (Only our own constants are formatted in.)
     return [  # noqa: S608
-        f"SELECT *, json_extract(usage, {upaths}) AS u FROM (SELECT f, pos, has_message, {items} FROM cc_cand)",  # noqa: S608
-        f"SELECT * EXCLUDE (u), {uitems} FROM cc_step",  # noqa: S608
-        f"SELECT *, {typed} FROM cc_step",  # noqa: S608
+        f"SELECT f, rowid AS pos, has_message, {typed} FROM cc_raw WHERE ty IS NOT NULL",  # noqa: S608
         f"SELECT *, {texts} FROM cc_step",  # noqa: S608
         f"SELECT *, {odd} AS odd, {is_resp} AS resp, coalesce({clean}, false) AS clean FROM cc_step",  # noqa: S608
         f"""SELECT f, pos, odd, resp, t_mid AS k_mid, t_rid AS k_rid,
@@ -224,16 +220,16 @@ def _lines_sql() -> list[str]:
 
 def _scan_sql() -> str:
     """One row per record, in file order: its file, whether it is odd or could be a response, and (for those)
-    the values a row is built from, extracted in one parse of the line."""
-    paths = "[" + ", ".join(_lit(p) for p in _LINE_PATHS.values()) + "]"
-    # Only lines that could be a response are parsed a second time; a JSON escape could spell "assistant".
+    the JSON type and text of every value a row is built from."""
+    paths = "[" + ", ".join(_lit(p) for p in _PATHS.values()) + "]"
+    # Only lines that could be a response are parsed again; a JSON escape could spell "assistant".
     candidate = "(contains(json, 'assistant') OR contains(json, '\\u'))"
     return f"""
-    SELECT f, bad, has_message, v
-    FROM (SELECT filename AS f,
+    SELECT f, bad, has_message, ty, CASE WHEN ty IS NOT NULL THEN json_extract_string(json, {paths}) END AS sv
+    FROM (SELECT filename AS f, json,
       (json IS NULL OR NOT starts_with(ltrim(json, ' ' || chr(9) || chr(10) || chr(13)), '{{')) AS bad,
       contains(json, '"message"') AS has_message,
-      CASE WHEN NOT bad AND {candidate} THEN json_extract(json, {paths}) END AS v
+      CASE WHEN NOT bad AND {candidate} THEN json_type(json, {paths}) END AS ty
     FROM read_ndjson_objects(?, filename = true, ignore_errors = true, maximum_object_size = {MAX_OBJECT_BYTES}))
     """  # noqa: S608 (only our own constants)
 
@@ -260,10 +256,6 @@ def scan(con: Any, files: Sequence[tuple[int, Path]]) -> ClaudeCodeScan:
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE cc_files AS SELECT f, min(rowid) AS first FROM cc_raw GROUP BY f"
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE cc_cand AS SELECT f, rowid AS pos, has_message, v FROM cc_raw"
-        " WHERE v IS NOT NULL"
     )
     for step in _lines_sql():
         con.execute(f"CREATE OR REPLACE TEMP TABLE cc_next AS {step}")  # noqa: S608 (only our own constants)
@@ -321,7 +313,7 @@ def scan(con: Any, files: Sequence[tuple[int, Path]]) -> ClaudeCodeScan:
         for line, raw in _lines_of(paths[no], set(lines)).items():
             result.fallback.append((no, line, raw, lines[line]))
     con.execute("DROP VIEW IF EXISTS cc_rows")
-    for table in ("cc_messages", "cc_files_no", "cc_files", "cc_step", "cc_cand", "cc_raw"):
+    for table in ("cc_messages", "cc_files_no", "cc_files", "cc_step", "cc_raw"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return result
 

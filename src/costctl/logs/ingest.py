@@ -702,17 +702,7 @@ def load_batch(
     ]
     if adapter_rows:
         con.executemany("INSERT INTO rejects VALUES (?, ?, ?, NULL, ?)", adapter_rows)
-    with_lines = {
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT source_file FROM rejects WHERE ingest_id = ? AND source_line IS NOT NULL"
-            " AND source_file IN (SELECT source_file FROM batch_files)",
-            [ingest_id],
-        ).fetchall()
-    }
-    for no, plan in enumerate(plans):
-        if sources[no] in with_lines:
-            _fill_snippets(con, plan, sources[no], ingest_id)
+    _fill_snippets(con, plans, sources, ingest_id)
 
     con.execute("SET preserve_insertion_order = false")  # lines are already fixed by the stage rowids
     try:
@@ -801,23 +791,28 @@ def _run(con: Any, sql: str, params: list[Any], on_progress: _Progress | None) -
             con.execute("SET enable_progress_bar = false")
 
 
-def _fill_snippets(con: Any, plan: FilePlan, source_file: str, ingest_id: int) -> None:
-    lines = [
-        int(r[0])
-        for r in con.execute(
-            "SELECT source_line FROM rejects WHERE ingest_id = ? AND source_file = ? AND source_line IS NOT NULL"
-            " ORDER BY source_line LIMIT ?",
-            [ingest_id, source_file, SNIPPETS_PER_FILE],
-        ).fetchall()
-    ]
-    if not lines:
-        return
-    physical = not (plan.native and plan.format == "jsonl")
-    found = _snippets(plan.path, lines, physical=physical)
-    if found:
-        con.executemany(
-            "UPDATE rejects SET raw = ? WHERE ingest_id = ? AND source_file = ? AND source_line = ?",
-            [[text, ingest_id, source_file, line] for line, text in found.items()],
+def _fill_snippets(con: Any, plans: list[FilePlan], sources: list[str], ingest_id: int) -> None:
+    """Keep the raw text of the first SNIPPETS_PER_FILE line rejects of each file of the batch."""
+    wanted: dict[str, list[int]] = {}
+    for source_file, line in con.execute(
+        "SELECT source_file, source_line FROM (SELECT source_file, source_line, row_number() OVER"
+        " (PARTITION BY source_file ORDER BY source_line) AS n FROM rejects WHERE ingest_id = ?"
+        " AND source_line IS NOT NULL AND source_file IN (SELECT unnest(?))) WHERE n <= ?",
+        [ingest_id, sources, SNIPPETS_PER_FILE],
+    ).fetchall():
+        wanted.setdefault(source_file, []).append(int(line))
+    texts: list[tuple[str, int, str]] = []
+    for plan, source_file in zip(plans, sources, strict=True):
+        if source_file in wanted:
+            physical = not (plan.native and plan.format == "jsonl")
+            found = _snippets(plan.path, wanted[source_file], physical=physical)
+            texts.extend((source_file, line, text) for line, text in found.items())
+    if texts:
+        files, lines, raws = (list(c) for c in zip(*texts, strict=True))
+        con.execute(
+            "UPDATE rejects SET raw = s.raw FROM (SELECT unnest($f) AS f, unnest($l) AS l, unnest($r) AS raw) s"
+            " WHERE rejects.ingest_id = $i AND rejects.source_file = s.f AND rejects.source_line = s.l",
+            {"f": files, "l": lines, "r": raws, "i": ingest_id},
         )
 
 
