@@ -508,7 +508,7 @@ class FileFacts:
     plain_lines: bool
 
 
-_facts: dict[Path, FileFacts] = {}
+_facts: dict[str, FileFacts] = {}
 HASH_BLOCK = 8 << 20
 
 
@@ -517,7 +517,7 @@ def file_facts(path: Path) -> FileFacts:
     import hashlib
     import re
 
-    key = path.resolve()
+    key = str(path)
     if key in _facts:
         return _facts[key]
     digest = hashlib.sha256()
@@ -917,6 +917,11 @@ def _without_unchanged(
     }
     kept: list[FilePlan] = []
     skipped: list[str] = []
+    if len(plans) > 1:  # reading and hashing release the GIL: two threads keep both cores busy
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(file_facts, [p.path for p in plans]))
     for plan in plans:
         facts = file_facts(plan.path)
         if (str(plan.path.resolve()), facts.size, facts.sha256, _options(plan, fmt, mapping)) in known:
