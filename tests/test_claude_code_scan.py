@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -138,7 +139,10 @@ def _both(
     if adapter_reads is not None:
         assert len(reads) == adapter_reads, reads
     with monkeypatch.context() as patch:
-        patch.setattr(ingest_mod, "_scan_ready", lambda path, fmt: False)
+        real_facts = ingest_mod.file_facts
+        patch.setattr(
+            ingest_mod, "file_facts", lambda path: dataclasses.replace(real_facts(path), plain_lines=False)
+        )
         slow = _ingest(tmp_path / "slow.duckdb", files)
     return fast, slow
 

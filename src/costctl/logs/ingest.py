@@ -7,8 +7,13 @@ Two paths lead to the same validation SQL:
 One SELECT into a staging table types every column and computes a reject reason per row, so the rules
 (negative tokens, cached > input, unknown timestamp formats, ...) live in one place.
 
-Dedupe: on `request_id`, or on (source_file, source_line) when there is none; re-ingesting adds nothing.
-One ingest = one transaction: an error, Ctrl-C or a crash leaves the database as it was.
+Dedupe: on `request_id` (a blank id is no id); a row without one on its content (an md5 of every canonical
+column, with its occurrence number among identical rows of the file), kept in the `row_keys` table. So an
+unchanged file adds nothing, a rotated or rewritten file at the same path adds its new rows, and the same
+log copied elsewhere adds nothing.
+One ingest = one transaction: an error, Ctrl-C or a crash leaves the database as it was; a Ctrl-C that lands
+once the commit has started is held until the summary is out (`InterruptGate`), so what is printed is what
+happened.
 """
 
 from __future__ import annotations
@@ -16,28 +21,68 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import signal
 import sys
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from types import FrameType, TracebackType
+from typing import TYPE_CHECKING, Any, Protocol
 
-from costctl.errors import InputError
+from costctl.errors import InputError, StoreWriteError, UnknownFormatError
 from costctl.logs.generic import (
     GENERIC_FORMATS,
     INPUT_COLUMNS,
     ColumnMapping,
+    available_columns,
+    base_suffix,
     check_mapping,
     csv_header,
     first_record,
+    infer_columns,
+    missing_required,
     open_text,
+    read_generic_rows,
     sample_json_keys,
     sniff_generic,
 )
 from costctl.logs.schema import CANONICAL_COLUMNS, TOKEN_COLUMNS, Reject
+from costctl.logs.store import content_key_sql
 
-ReadLog = Callable[..., Any]
+if TYPE_CHECKING:
+    from costctl.logs.rules import TagRules
+
+
+class VendorLog(Protocol):
+    """One vendor file being read (`costctl.logs.adapters.LogRead`): its format, its lazy rows, and the
+    records it skipped by reason (complete once `rows` is exhausted)."""
+
+    @property
+    def format(self) -> str: ...
+
+    @property
+    def rows(self) -> Iterator[tuple[int, dict[str, Any] | Reject]]: ...
+
+    @property
+    def skipped(self) -> Mapping[str, int]: ...
+
+
+class ReadLog(Protocol):
+    """The vendor-format reader (`costctl.logs.adapters.read_log`). It raises `UnknownFormatError` when no
+    vendor format fits the file, and `InputError` for other problems with it."""
+
+    def __call__(
+        self,
+        path: Path,
+        fmt: str | None = None,
+        *,
+        batch_input: Path | None = None,
+        rules: TagRules | None = None,
+    ) -> VendorLog: ...
+
+
 ROW_BATCH = 20_000  # python-row adapters are staged this many rows at a time (bounded memory)
 SMALL_BATCH = 2_000
 SNIPPETS_PER_FILE = 200  # raw text kept for the first rejects of each file
@@ -56,12 +101,17 @@ class FileStats:
     rejected: int = 0
     duplicate: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)  # canonical -> source column, for generic files
+    inferred: dict[str, str] = field(default_factory=dict)  # the part of `columns` taken from common names
+    first_rejects: list[tuple[int | None, str, str | None]] = field(default_factory=list)  # line, reason, raw
 
 
 @dataclass
 class IngestSummary:
     ingest_id: int
     files: list[FileStats]
+    dry_run: bool = False
+    notes: list[str] = field(default_factory=list)  # things the caller must say on stderr
     unchanged: list[str] = field(default_factory=list)  # skipped: same size and content as when last ingested
 
     def total(self, key: str) -> int:
@@ -80,7 +130,8 @@ def vendor_reader() -> ReadLog:
     """The vendor-format reader (`costctl.logs.adapters.read_log`), imported only when an ingest runs."""
     from costctl.logs.adapters import read_log
 
-    return read_log
+    reader: ReadLog = read_log
+    return reader
 
 
 # ---------------------------------------------------------------- SQL pieces (identifiers are ours only)
@@ -119,6 +170,8 @@ def _typed(col: str, raw: str | None = None) -> str:
         return f"CASE WHEN {raw} IS NULL THEN FALSE ELSE TRY_CAST({raw} AS BOOLEAN) END"
     if col == "finish_reason":
         return f"lower({raw})"
+    if col == "request_id":  # a blank id is no id (it would merge every such row into one)
+        return f"CASE WHEN trim({raw}) = '' THEN NULL ELSE {raw} END"
     if _TYPES[col] != "VARCHAR":
         return f"TRY_CAST({raw} AS {_TYPES[col]})"
     return raw
@@ -142,6 +195,14 @@ def _reason_expr(*, check_unparsed: bool) -> str:
         ("raw_output_tokens IS NULL", "missing output_tokens"),
     ]
     for col in TOKEN_COLUMNS:
+        # a whole number too large for 64 bits fails the cast like a fraction would; say which it is
+        branches.append(
+            (
+                f"{col} IS NULL AND regexp_full_match(trim(raw_{col}), '[+-]?[0-9]+')",
+                f"{col} is out of range (more than 64 bits)",
+            )
+        )
+    for col in TOKEN_COLUMNS:
         # TRY_CAST('1.5' AS BIGINT) rounds; texts with a point or exponent are compared with their DOUBLE value
         branches.append(
             (
@@ -154,7 +215,8 @@ def _reason_expr(*, check_unparsed: bool) -> str:
         branches.append((f"{col} < 0", f"negative {col}"))
     branches += [
         (
-            "cached_input_tokens + cache_write_5m_tokens + cache_write_1h_tokens > input_tokens",
+            # HUGEINT: three counts near 2^63 must not overflow the sum and abort the whole file
+            "cached_input_tokens::HUGEINT + cache_write_5m_tokens + cache_write_1h_tokens > input_tokens",
             "cached and cache-write tokens exceed input_tokens",
         ),
         ("reasoning_tokens > output_tokens", "reasoning_tokens exceed output_tokens"),
@@ -213,6 +275,7 @@ def _projection(
 # Native sources leave `line` NULL: the staging table keeps file order (DuckDB preserves insertion order), so
 # its rowid is the record index. A row_number() window would serialise the scan and cost ~30 % of an ingest.
 _NO_LINE = "0 AS file_no, CAST(NULL AS BIGINT) AS line"
+CSV_ERRORS, CSV_SCANS = "costctl_csv_errors", "costctl_csv_scans"  # temp tables of records read_csv dropped
 LINE_OFFSET = {"jsonl": 1, "parquet": 1, "csv": 2}  # rowid 0 = line 1 (csv: the header is line 1)
 
 
@@ -234,13 +297,19 @@ def native_source(
             f"read_json(?, format='newline_delimited', columns={spec}, ignore_errors=true, "
             "maximum_object_size=67108864)"
         )
-        return f"SELECT {_NO_LINE}, {proj} FROM {src}", [file, *params], absent  # noqa: S608 (identifiers are ours, values bound)
+        # the JSON-path parameters come first: they sit in the SELECT list, before read_json(?)
+        return f"SELECT {_NO_LINE}, {proj} FROM {src}", [*params, file], absent  # noqa: S608 (identifiers are ours, values bound)
     if fmt == "csv":
         header = set(csv_header(path))
         check_mapping(path, fmt, mapping, header)
         proj, params, absent = _projection(mapping, header, fmt)
         # line = record number + 1 for the header (multi-line quoted cells make it approximate)
-        src = "read_csv(?, header=true, all_varchar=true, null_padding=true, ignore_errors=true)"
+        # ignore_errors drops records DuckDB cannot decode (invalid UTF-8); store_rejects lists them, and
+        # `load_file` then reads the file in Python so each is counted as a reject at its own line
+        src = (
+            "read_csv(?, header=true, all_varchar=true, null_padding=true, ignore_errors=true, "
+            f"store_rejects=true, rejects_table={_lit(CSV_ERRORS)}, rejects_scan={_lit(CSV_SCANS)})"
+        )
         return f"SELECT {_NO_LINE}, {proj} FROM {src}", [file, *params], absent  # noqa: S608 (identifiers are ours, values bound)
     if fmt == "parquet":
         try:
@@ -285,7 +354,7 @@ class RowStager:
             + ")"
         )
 
-    def add(self, file_no: int, line: int, row: dict[str, Any]) -> bool:
+    def add(self, file_no: int, line: int, row: Mapping[str, Any]) -> bool:
         """Queue a row; True when that filled a batch and it was written."""
         self.batch.append([file_no, int(line), *(_text(row.get(c)) for c in INPUT_COLUMNS)])
         if len(self.batch) >= ROW_BATCH:
@@ -353,7 +422,7 @@ def count_lines(path: Path) -> int:
     return count
 
 
-# ---------------------------------------------------------------- one file, or a batch of vendor files
+# ---------------------------------------------------------------- one file
 
 
 @dataclass(frozen=True)
@@ -361,6 +430,11 @@ class FilePlan:
     path: Path
     format: str
     native: bool
+    mapping: ColumnMapping = field(default_factory=ColumnMapping)  # the columns in effect (generic files)
+    inferred: dict[str, str] = field(default_factory=dict)  # the part of `mapping` taken from common names
+    # A source that is not a log file (a budget ledger): its name in the store, and its reader (a LogRead)
+    source: str | None = None
+    read: Callable[[], Any] | None = None
 
 
 def _is_repeat(reason: str) -> bool:
@@ -368,33 +442,71 @@ def _is_repeat(reason: str) -> bool:
     return any(word in reason for word in ("streamed", "counted once", "printed again"))
 
 
-def plan_file(path: Path, fmt: str | None, mapping: ColumnMapping, read_log: ReadLog | None) -> FilePlan:
-    """Decide how to read a file: generic formats natively, everything else through the vendor adapters."""
-    if not path.is_file():
+def plan_file(
+    path: Path,
+    fmt: str | None,
+    mapping: ColumnMapping,
+    read_log: ReadLog | None,
+    *,
+    unmatched_glob: str | None = None,
+) -> FilePlan:
+    """Decide how to read a file: canonical and mapped files natively, vendor formats through the vendor
+    reader, and any other JSONL/CSV/Parquet natively with the columns its names make obvious.
+
+    `unmatched_glob`: a mapping file's `files:` glob that this file does not match (named in the error)."""
+    if not path.exists():
         raise InputError("file not found", where=str(path))
+    if not path.is_file():
+        raise InputError("not a file, expected a log file", where=str(path))
     if path.stat().st_size == 0 or (
         not path.name.lower().endswith(".parquet") and first_record(path) is None
     ):
         raise InputError("file is empty, expected log records", where=str(path))
     if fmt in GENERIC_FORMATS:
-        return FilePlan(path, fmt, True)
+        return _generic_plan(path, fmt, mapping)
     if fmt is None:
         sniffed = sniff_generic(path, mapping)
         if sniffed is not None:
-            return FilePlan(path, sniffed, True)
-    if read_log is None:
-        if fmt is not None:
-            raise InputError(
-                f"--format {fmt}: vendor formats are not installed in this build, expected one of "
-                f"{', '.join(GENERIC_FORMATS)}",
-                where=str(path),
-            )
+            return _generic_plan(path, sniffed, mapping)
+    if fmt is not None and read_log is None:
         raise InputError(
-            "file in no known format: expected canonical JSONL (keys ts, model, input_tokens, ...), "
-            "or CSV/JSONL/Parquet with a column mapping (--map / --mapping)",
+            f"--format {fmt}: vendor formats are not installed in this build, expected one of "
+            f"{', '.join(GENERIC_FORMATS)}",
             where=str(path),
         )
-    return FilePlan(path, fmt or "auto", False)
+    suffix = base_suffix(path)
+    if read_log is not None and (fmt is not None or suffix not in (".csv", ".tsv")):
+        try:
+            return FilePlan(path, str(read_log(path, fmt).format), False)
+        except UnknownFormatError:
+            if fmt is not None:
+                raise
+    # neither canonical nor a vendor format: a generic file whose column names say what they hold?
+    guess = "csv" if suffix in (".csv", ".tsv") else "jsonl"
+    available = available_columns(path, guess)
+    inferred = infer_columns(available, mapping)
+    missing = missing_required(available | set(inferred), mapping)
+    if not missing:
+        return _generic_plan(path, guess, mapping)
+    hint = (
+        f"; the mapping's `files: {unmatched_glob}` does not match this file's name, so it was not applied"
+        if unmatched_glob
+        else ""
+    )
+    shown = ", ".join(sorted(available)[:12]) + (", ..." if len(available) > 12 else "")
+    raise UnknownFormatError(
+        f"no known log format{hint}: not a vendor format, and no column for {', '.join(missing)} among "
+        f"its columns ({shown or 'none'}); expected canonical JSONL (keys ts, model, input_tokens, ...), "
+        "or CSV/JSONL/Parquet with a column mapping (--map / --mapping)",
+        where=str(path),
+    )
+
+
+def _generic_plan(path: Path, fmt: str, mapping: ColumnMapping) -> FilePlan:
+    """A native plan whose mapping also names the columns found under their common names."""
+    inferred = infer_columns(available_columns(path, fmt), mapping)
+    columns = {**inferred, **mapping.columns}
+    return FilePlan(path, fmt, True, ColumnMapping(columns), inferred)
 
 
 def _snippets(path: Path, lines: list[int], *, physical: bool) -> dict[int, str]:
@@ -449,14 +561,14 @@ def _read_vendor(
     con: Any,
     plans: list[FilePlan],
     *,
-    read_log: ReadLog,
+    read_log: ReadLog | None,
     batch_input: Path | None,
-    rules: Path | None,
+    rules: TagRules | None,
     on_progress: _Progress | None = None,
 ) -> _Staged:
-    """Stage every file of a vendor batch into `raw_rows`. Claude Code transcripts without anything unusual are
-    read by DuckDB in one scan (`costctl.logs.claude_code_sql`); every other file, and every record that scan
-    hands back, goes through the Python adapter."""
+    """Stage every file of a vendor batch into `raw_rows`. Claude Code transcripts with plain lines are read
+    by DuckDB in one scan (`costctl.logs.claude_code_sql`); every other file, and every record that scan hands
+    back, goes through the Python adapter."""
     from costctl.logs import claude_code_sql
     from costctl.logs.adapters import claude_code as cc_adapter
     from costctl.logs.adapters._common import ReadContext
@@ -465,22 +577,21 @@ def _read_vendor(
     stager = RowStager(con)
     fast: list[tuple[int, Path]] = []
     if rules is None and batch_input is None:
-        for no, plan in enumerate(plans):
-            if plan.format in ("auto", cc_adapter.NAME) and _scan_ready(plan.path, plan.format):
-                fast.append((no, plan.path))
+        fast = [
+            (no, plan.path)
+            for no, plan in enumerate(plans)
+            if plan.format == cc_adapter.NAME and plan.source is None and file_facts(plan.path).plain_lines
+        ]
     found = claude_code_sql.scan(con, fast)
     for no, _path in fast:
-        if no in found.odd_files:
-            continue
-        staged.formats[no] = cc_adapter.NAME
-        staged.skipped[no] = dict(found.skipped.get(no, {}))
-        staged.rejects[no] = []
+        if no not in found.odd_files:
+            staged.formats[no] = cc_adapter.NAME
+            staged.skipped[no] = dict(found.skipped.get(no, {}))
+            staged.rejects[no] = []
     contexts: dict[int, ReadContext] = {}
     for no, line, raw, max_output in found.fallback:
         ctx = contexts.setdefault(no, ReadContext(path=plans[no].path, fmt=cc_adapter.NAME))
-        record = json.loads(raw)
-        pending = cc_adapter._Pending(line, record, max_output, line)
-        item = cc_adapter._convert(ctx, pending)
+        item = cc_adapter._convert(ctx, cc_adapter._Pending(line, json.loads(raw), max_output, line))
         if isinstance(item, Reject):
             staged.rejects[no].append((line, item.reason))
         else:
@@ -488,12 +599,20 @@ def _read_vendor(
     for no, plan in enumerate(plans):
         if no in staged.formats:
             continue
-        log = read_log(
-            plan.path, None if plan.format == "auto" else plan.format, batch_input=batch_input, rules=rules
-        )
+        if plan.read is not None:
+            log: VendorLog = plan.read()
+        else:
+            assert read_log is not None
+            log = read_log(plan.path, plan.format, batch_input=batch_input, rules=rules)
         staged.formats[no] = str(log.format)
-        staged.rejects[no] = stage_rows(stager, no, iter(log.rows), on_progress=on_progress, path=plan.path)
-        staged.skipped[no] = dict(getattr(log, "skipped", {}) or {})
+        staged.rejects[no] = stage_rows(
+            stager,
+            no,
+            iter(log.rows),
+            on_progress=on_progress,
+            path=plan.path if plan.source is None else None,
+        )
+        staged.skipped[no] = dict(log.skipped)
     stager.flush()
     return staged
 
@@ -553,30 +672,16 @@ def file_facts(path: Path) -> FileFacts:
     return facts
 
 
-def _scan_ready(path: Path, fmt: str) -> bool:
-    """A plain JSON Lines file in Claude Code's format: DuckDB's record numbers are then its line numbers."""
-    from costctl.logs.adapters import detect_format
-
-    if not file_facts(path).plain_lines:
-        return False
-    if fmt == "auto":
-        try:
-            return detect_format(path) == "claude-code"
-        except InputError:
-            return False
-    return True
-
-
 def load_batch(
     con: Any,
     plans: list[FilePlan],
     *,
     ingest_id: int,
-    mapping: ColumnMapping,
     read_log: ReadLog | None,
     batch_input: Path | None = None,
-    rules: Path | None = None,
+    rules: TagRules | None = None,
     on_progress: _Progress | None = None,
+    dry_run: bool = False,
 ) -> list[FileStats]:
     """Stage, validate, dedupe and insert one native file, or several vendor files together (inside the
     caller's transaction); one FileStats per file, in order.
@@ -586,22 +691,48 @@ def load_batch(
     read). Only kept rows are then inserted into `requests`: rows written to the table are never updated or
     deleted in the same transaction (DuckDB would rewrite the whole insert through its WAL at COMMIT; measured
     at 50 s for one reject in 10M rows). Vendor files are staged together so that a folder of a thousand small
-    session files costs a few statements, not a few thousand."""
+    session files costs a few statements, not a few thousand.
+
+    Generic files are read by DuckDB unless tag rules must see each record, or DuckDB's CSV reader dropped
+    records it could not decode: then they are read in Python, so every record is a row or a reject.
+    `dry_run` computes the same counts and first rejects but writes no table of the store."""
     import duckdb
 
-    native = plans[0].native
-    assert native is False or len(plans) == 1, "native files are loaded one at a time"
-    sources = [str(p.path.resolve()) for p in plans]
+    plan = plans[0]
+    native = plan.native
+    assert not native or len(plans) == 1, "native files are loaded one at a time"
+    sources = [p.source or str(p.path.resolve()) for p in plans]
     staged = _Staged()
-    fmt = plans[0].format
+    fmt = plan.format
     try:
         absent: frozenset[str] = frozenset()
         if native:
-            source_sql, params, absent = native_source(plans[0].path, plans[0].format, mapping, con)
-            check_unparsed = plans[0].format == "jsonl"
-            staged.formats[0] = plans[0].format
+            staged.formats[0] = fmt
+            rows: Iterator[tuple[int, dict[str, Any] | Reject]] | None = None
+            if rules is None:
+                source_sql, params, absent = native_source(plan.path, plan.format, plan.mapping, con)
+                _stage(
+                    con,
+                    source_sql,
+                    params,
+                    absent,
+                    plan.format == "jsonl",
+                    _scaled(on_progress, 0.0, STAGE_SHARE),
+                )
+                if plan.format == "csv" and _csv_dropped(con):
+                    rows = read_generic_rows(plan.path, "csv", plan.mapping)
+            else:
+                check_mapping(plan.path, fmt, plan.mapping, available_columns(plan.path, fmt))
+                rows = read_generic_rows(plan.path, fmt, plan.mapping, rules.apply)
+            if rows is not None:
+                absent = frozenset()
+                stager = RowStager(con)
+                staged.rejects[0] = stage_rows(
+                    stager, 0, rows, on_progress=_scaled(on_progress, 0.0, STAGE_SHARE), path=plan.path
+                )
+                stager.flush()
+                _stage(con, "SELECT * FROM raw_rows", [], absent, False, None)
         else:
-            assert read_log is not None
             staged = _read_vendor(
                 con,
                 plans,
@@ -610,42 +741,41 @@ def load_batch(
                 rules=rules,
                 on_progress=_scaled(on_progress, 0.0, STAGE_SHARE) if len(plans) == 1 else None,
             )
-            source_sql, params, check_unparsed = "SELECT * FROM raw_rows", [], False
-        con.execute("SET preserve_insertion_order = true")
-        staged_sql = staging_sql(source_sql, check_unparsed=check_unparsed, absent=absent)
-        # DuckDB's common-subexpression pass hoists the epoch fallback of the timestamp parse (and other
-        # repeated pieces inside CASE branches) out of the CASE, so they run on every row; without it the
-        # staging query is ~30 % faster (measured with bench/bench_attribute.py).
-        con.execute("SET disabled_optimizers = 'common_subexpressions'")
-        try:
-            _run(
-                con,
-                f"CREATE OR REPLACE TEMP TABLE stage_rows AS {staged_sql}",
-                params,
-                _scaled(on_progress, 0.0, STAGE_SHARE) if native else None,
-            )
-        finally:
-            _reset_settings(con)
+            fmt = staged.formats[0]
+            _stage(con, "SELECT * FROM raw_rows", [], absent, False, None)  # vendor: reported per batch
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE batch_files AS SELECT * FROM (VALUES "  # noqa: S608 (placeholders only)
-            + ", ".join("(?, ?, ?)" for _ in plans)
-            + ") t(file_no, source_file, source_format)",
-            [x for no in range(len(plans)) for x in (no, sources[no], staged.formats[no])],
+            "CREATE OR REPLACE TEMP TABLE batch_files AS SELECT unnest($n) AS file_no, unnest($f) AS source_file,"
+            " unnest($t) AS source_format",
+            {
+                "n": list(range(len(plans))),
+                "f": sources,
+                "t": [staged.formats[no] for no in range(len(plans))],
+            },
         )
         # rowids inside a transaction start at an internal base; subtract the first one
         first = con.execute("SELECT min(rowid) FROM stage_rows").fetchone()[0] or 0
-        offset = int(LINE_OFFSET.get(fmt, 1)) - int(first)
+        offset = int(LINE_OFFSET.get(plan.format, 1)) - int(first)
         con.execute(
             "CREATE OR REPLACE TEMP VIEW stage AS SELECT s.* REPLACE (coalesce(s.line, s.rowid + "  # noqa: S608 (identifiers are ours, values bound)
-            f"{offset}) AS line){absent_columns_sql(absent)}, b.source_file, b.source_format,"
+            f"{offset}) AS line), s.rowid AS rid{absent_columns_sql(absent)}, b.source_file, b.source_format,"
             " s.file_no * 4294967296 + coalesce(s.line, s.rowid) AS ord"
             " FROM stage_rows s JOIN batch_files b USING (file_no)"
         )
     except duckdb.Error as exc:
-        where = str(plans[0].path) if len(plans) == 1 else f"{plans[0].path} (and {len(plans) - 1} more)"
+        if _write_failure(exc):
+            raise
+        where = str(plan.path) if len(plans) == 1 else f"{plan.path} (and {len(plans) - 1} more)"
         raise InputError(f"cannot read as {fmt} ({str(exc).splitlines()[0]})", where=where) from None
 
     stats = [FileStats(file=str(p.path), format=staged.formats[no]) for no, p in enumerate(plans)]
+    if native:
+        found = available_columns(plan.path, plan.format)
+        stats[0].columns = {
+            c: src
+            for c in INPUT_COLUMNS
+            if (src := plan.mapping.source_for(c)) in found or src.split(".", 1)[0] in found
+        }
+        stats[0].inferred = dict(plan.inferred)
     for no, n in con.execute("SELECT file_no, count(*) FROM stage GROUP BY 1").fetchall():
         stats[no].read = int(n)
     for no, reason, n in con.execute(
@@ -669,64 +799,136 @@ def load_batch(
         st.read += sum(skipped.values())
         st.rejected = sum(st.reasons.values())
 
-    con.execute(
-        # a re-ingest of the same file records its rejects once
-        """INSERT INTO rejects SELECT s.source_file, s.line, s.reason, NULL, ? FROM stage s
-        WHERE s.reason IS NOT NULL AND NOT EXISTS
-        (SELECT 1 FROM rejects j WHERE j.source_file = s.source_file AND j.source_line = s.line)""",
-        [ingest_id],
-    )
-    not_requests = [
-        [source_file, f"not a request: {reason}", f"{n} records"]
-        for no, source_file in enumerate(sources)
-        for reason, n in staged.skipped.get(no, {}).items()
-        if not _is_repeat(reason)
-    ]
-    if not_requests:
-        # adapters count these by reason, not by line: one rejects row per reason, line NULL
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE not_requests (source_file VARCHAR, reason VARCHAR, raw VARCHAR)"
-        )
-        con.executemany("INSERT INTO not_requests VALUES (?, ?, ?)", not_requests)
-        con.execute(
-            "INSERT INTO rejects SELECT n.source_file, NULL, n.reason, n.raw, ? FROM not_requests n"
-            " WHERE NOT EXISTS (SELECT 1 FROM rejects j WHERE j.source_file = n.source_file"
-            " AND j.source_line IS NULL AND j.reason = n.reason)",
-            [ingest_id],
-        )
-        con.execute("DROP TABLE not_requests")
+    con.execute("CREATE OR REPLACE TEMP TABLE file_rejects (file_no INTEGER, line BIGINT, reason VARCHAR)")
+    con.execute("INSERT INTO file_rejects SELECT file_no, line, reason FROM stage WHERE reason IS NOT NULL")
     adapter_rows = [
-        [sources[no], line, reason, ingest_id]
-        for no in range(len(plans))
-        for line, reason in staged.rejects.get(no, [])
+        (no, line, reason) for no in range(len(plans)) for line, reason in staged.rejects.get(no, [])
     ]
     if adapter_rows:
-        con.executemany("INSERT INTO rejects VALUES (?, ?, ?, NULL, ?)", adapter_rows)
-    _fill_snippets(con, plans, sources, ingest_id)
+        numbers, lines, reasons = (list(c) for c in zip(*adapter_rows, strict=True))
+        con.execute(
+            "INSERT INTO file_rejects SELECT unnest($n), unnest($l), unnest($r)",
+            {"n": numbers, "l": lines, "r": reasons},
+        )
+    if dry_run:
+        for no, one in enumerate(plans):
+            stats[no].first_rejects = _first_rejects(con, one, no)
+    else:
+        _record_rejects(con, plans, sources, ingest_id, staged.skipped)
 
     con.execute("SET preserve_insertion_order = false")  # lines are already fixed by the stage rowids
     try:
-        loaded = _insert_new(con, sources, _scaled(on_progress, STAGE_SHARE, 1.0))
+        loaded = _insert_new(con, sources, _scaled(on_progress, STAGE_SHARE, 1.0), dry_run=dry_run)
     finally:
         _reset_settings(con)
     for no, st in enumerate(stats):
         st.loaded = loaded[no]
         st.duplicate = st.read - st.rejected - st.loaded
         assert st.duplicate >= skipped_duplicates[no], "ingest counts out of balance"
-    con.execute("DROP VIEW IF EXISTS stage")
-    for table in ("stage_rows", "raw_rows", "batch_files"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+    for name in (
+        "VIEW stage",
+        "TABLE stage_rows",
+        "TABLE raw_rows",
+        "TABLE file_rejects",
+        "TABLE fresh_keys",
+        "TABLE batch_files",
+    ):
+        con.execute(f"DROP {name.split()[0]} IF EXISTS {name.split()[1]}")
     if on_progress is not None:
         on_progress(1.0)
     return stats
 
 
-def _insert_new(con: Any, sources: list[str], on_progress: _Progress | None = None) -> list[int]:
-    """Insert staged valid rows that are not duplicates; return how many were inserted, per file.
+def _stage(
+    con: Any,
+    source_sql: str,
+    params: list[Any],
+    absent: frozenset[str],
+    check_unparsed: bool,
+    on_progress: _Progress | None,
+) -> None:
+    """Type and check the source's rows into temp table `stage_rows`."""
+    con.execute("SET preserve_insertion_order = true")
+    staged = staging_sql(source_sql, check_unparsed=check_unparsed, absent=absent)
+    # DuckDB's common-subexpression pass hoists the epoch fallback of the timestamp parse (and other
+    # repeated pieces inside CASE branches) out of the CASE, so they run on every row; without it the
+    # staging query is ~30 % faster (measured with bench/bench_attribute.py).
+    con.execute("SET disabled_optimizers = 'common_subexpressions'")
+    try:
+        _run(con, f"CREATE OR REPLACE TEMP TABLE stage_rows AS {staged}", params, on_progress)
+    finally:
+        _reset_settings(con)
 
-    Two plain anti-joins (rows with a request id; rows keyed by file + line), each skipped when it cannot
-    match: an OR around a subquery would make DuckDB fall back to a slow per-row plan. Within the batch the
-    first occurrence (file order, then line) of a request id wins."""
+
+def _csv_dropped(con: Any) -> bool:
+    """Whether the last read_csv dropped records (store_rejects lists them in a temp table)."""
+    return bool(con.execute(f"SELECT EXISTS (SELECT 1 FROM {CSV_ERRORS})").fetchone()[0])  # noqa: S608 (our name)
+
+
+def _record_rejects(
+    con: Any,
+    plans: list[FilePlan],
+    sources: list[str],
+    ingest_id: int,
+    skipped: Mapping[int, Mapping[str, int]],
+) -> None:
+    """Add the batch's rejects to the store; a re-ingest of the same file records each reject once."""
+    con.execute(
+        """INSERT INTO rejects SELECT DISTINCT b.source_file, f.line, f.reason, NULL, ?
+        FROM file_rejects f JOIN batch_files b USING (file_no)
+        WHERE NOT EXISTS (SELECT 1 FROM rejects j WHERE j.source_file = b.source_file AND j.source_line = f.line
+        AND j.reason = f.reason)""",
+        [ingest_id],
+    )
+    not_requests = [
+        (source_file, f"not a request: {reason}", f"{n} records")
+        for no, source_file in enumerate(sources)
+        for reason, n in skipped.get(no, {}).items()
+        if not _is_repeat(reason)
+    ]
+    if not_requests:
+        # adapters count these by reason, not by line: one rejects row per reason, line NULL
+        files, reasons, raws = (list(c) for c in zip(*not_requests, strict=True))
+        con.execute(
+            "INSERT INTO rejects SELECT n.f, NULL, n.r, n.raw, $i FROM"
+            " (SELECT unnest($f) AS f, unnest($r) AS r, unnest($raw) AS raw) n WHERE NOT EXISTS"
+            " (SELECT 1 FROM rejects j WHERE j.source_file = n.f AND j.source_line IS NULL AND j.reason = n.r)",
+            {"f": files, "r": reasons, "raw": raws, "i": ingest_id},
+        )
+    files_with_text = [(p, src) for p, src in zip(plans, sources, strict=True) if p.source is None]
+    if files_with_text:  # raw snippets come from a text file
+        _fill_snippets(con, [p for p, _ in files_with_text], [src for _, src in files_with_text], ingest_id)
+
+
+FIRST_REJECTS = 5  # shown per file by a dry run
+
+
+def _first_rejects(con: Any, plan: FilePlan, file_no: int = 0) -> list[tuple[int | None, str, str | None]]:
+    found = con.execute(
+        "SELECT line, reason FROM file_rejects WHERE file_no = ? ORDER BY line LIMIT ?",
+        [file_no, FIRST_REJECTS],
+    ).fetchall()
+    snippets = _snippets(
+        plan.path, [int(r[0]) for r in found if r[0] is not None], physical=_physical_lines(plan)
+    )
+    return [(r[0], str(r[1]), snippets.get(r[0]) if r[0] is not None else None) for r in found]
+
+
+def _physical_lines(plan: FilePlan) -> bool:
+    """Whether a file's line numbers count physical lines (native JSONL counts records)."""
+    return not (plan.native and plan.format == "jsonl")
+
+
+def _insert_new(
+    con: Any, sources: list[str], on_progress: _Progress | None = None, *, dry_run: bool = False
+) -> list[int]:
+    """Insert staged valid rows that are not duplicates; return how many were (or, dry, would be) inserted,
+    per file of the batch.
+
+    Rows with a request id: a plain anti-join on the id (an OR around a subquery would make DuckDB fall back
+    to a slow per-row plan); within the batch the first occurrence (file order, then line) wins. Rows without:
+    their content key (see `store.content_key_sql`) with its occurrence number among identical rows of the
+    file, against `row_keys` (and, within the batch, the first file that holds it)."""
     select_cols = ", ".join("s.line" if c == "source_line" else f"s.{c}" for c, _, _ in CANONICAL_COLUMNS)
     has_rows = bool(con.execute("SELECT EXISTS (SELECT 1 FROM requests)").fetchone()[0])
     # hash collisions can only over-report repeats (costing the exact filter below), never hide one
@@ -736,31 +938,55 @@ def _insert_new(con: Any, sources: list[str], on_progress: _Progress | None = No
             " WHERE reason IS NULL AND request_id IS NOT NULL"
         ).fetchone()[0]
     )
-    with_id = f"INSERT INTO requests ({_INSERT_COLS}) SELECT {select_cols} FROM stage s"  # noqa: S608 (identifiers are ours, values bound)
+    with_id = f"SELECT {select_cols} FROM stage s"  # noqa: S608 (identifiers are ours, values bound)
     if has_rows:
         with_id += " ANTI JOIN requests r ON r.request_id = s.request_id"
     with_id += " WHERE s.reason IS NULL AND s.request_id IS NOT NULL"
     if repeats:  # the first occurrence in the batch wins
         with_id += (
-            " AND s.ord IN (SELECT min(ord) FROM stage WHERE reason IS NULL AND request_id IS NOT NULL"
+            " AND s.rid IN (SELECT arg_min(rid, ord) FROM stage WHERE reason IS NULL AND request_id IS NOT NULL"
             " GROUP BY request_id)"
         )
-    without_id = f"INSERT INTO requests ({_INSERT_COLS}) SELECT {select_cols} FROM stage s"  # noqa: S608 (identifiers are ours, values bound)
-    if has_rows:
-        without_id += (
-            " ANTI JOIN (SELECT source_file, source_line FROM requests WHERE request_id IS NULL"
-            " AND source_file IN (SELECT source_file FROM batch_files)) r"
-            " ON r.source_file = s.source_file AND r.source_line = s.line"
-        )
-    without_id += " WHERE s.reason IS NULL AND s.request_id IS NULL"
-    if len(sources) == 1:
-        inserted = _run(con, with_id, [], on_progress)
-        inserted += int(con.execute(without_id).fetchone()[0])
-        return [inserted]
     counts = dict.fromkeys(sources, 0)
-    for sql in (with_id, without_id):
-        for (source_file,) in con.execute(sql + " RETURNING source_file").fetchall():
+    if dry_run:
+        counting = f"SELECT source_file, count(*) FROM ({with_id}) GROUP BY 1"  # noqa: S608 (ours)
+        for source_file, n in con.execute(counting).fetchall():
+            counts[source_file] += int(n)
+    elif len(sources) == 1:
+        counts[sources[0]] += _run(con, f"INSERT INTO requests ({_INSERT_COLS}) {with_id}", [], on_progress)  # noqa: S608 (ours)
+    else:
+        for (source_file,) in con.execute(
+            f"INSERT INTO requests ({_INSERT_COLS}) {with_id} RETURNING source_file"  # noqa: S608 (ours)
+        ).fetchall():
             counts[source_file] += 1
+
+    if not con.execute(
+        "SELECT EXISTS (SELECT 1 FROM stage WHERE reason IS NULL AND request_id IS NULL)"
+    ).fetchone()[0]:
+        return [counts[s] for s in sources]
+    known = "row_keys"
+    if not con.execute(
+        "SELECT EXISTS (SELECT 1 FROM duckdb_tables() WHERE table_name = 'row_keys')"
+    ).fetchone()[0]:
+        known = "(SELECT NULL::UHUGEINT AS content, NULL::BIGINT AS occurrence WHERE false)"  # an older store, read-only
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE fresh_keys AS SELECT * FROM (SELECT k.rid, k.file_no, k.content, k.occurrence"  # noqa: S608 (ours)
+        " FROM (SELECT rid, file_no, content, row_number() OVER (PARTITION BY file_no, content ORDER BY line, rid)"
+        f" AS occurrence FROM (SELECT rid, file_no, line, {content_key_sql('')} AS content FROM stage"
+        " WHERE reason IS NULL AND request_id IS NULL)) k"
+        f" ANTI JOIN {known} r ON r.content = k.content AND r.occurrence = k.occurrence)"
+        " QUALIFY row_number() OVER (PARTITION BY content, occurrence ORDER BY file_no) = 1"
+    )
+    for source_file, n in con.execute(
+        "SELECT b.source_file, count(*) FROM fresh_keys f JOIN batch_files b USING (file_no) GROUP BY 1"
+    ).fetchall():
+        counts[source_file] += int(n)
+    if not dry_run:
+        con.execute(
+            f"INSERT INTO requests ({_INSERT_COLS}) SELECT {select_cols} FROM stage s"  # noqa: S608 (ours)
+            " SEMI JOIN fresh_keys f ON f.rid = s.rid"
+        )
+        con.execute("INSERT INTO row_keys SELECT content, occurrence FROM fresh_keys")
     return [counts[s] for s in sources]
 
 
@@ -768,7 +994,6 @@ def _run(con: Any, sql: str, params: list[Any], on_progress: _Progress | None) -
     """Execute a statement and return its row count; report DuckDB's query progress meanwhile when asked."""
     if on_progress is None:
         return int(con.execute(sql, params).fetchone()[0])
-    import threading
 
     done = threading.Event()
 
@@ -792,7 +1017,7 @@ def _run(con: Any, sql: str, params: list[Any], on_progress: _Progress | None) -
 
 
 def _fill_snippets(con: Any, plans: list[FilePlan], sources: list[str], ingest_id: int) -> None:
-    """Keep the raw text of the first SNIPPETS_PER_FILE line rejects of each file of the batch."""
+    """Keep the raw text of the first SNIPPETS_PER_FILE line rejects of each file."""
     wanted: dict[str, list[int]] = {}
     for source_file, line in con.execute(
         "SELECT source_file, source_line FROM (SELECT source_file, source_line, row_number() OVER"
@@ -804,8 +1029,7 @@ def _fill_snippets(con: Any, plans: list[FilePlan], sources: list[str], ingest_i
     texts: list[tuple[str, int, str]] = []
     for plan, source_file in zip(plans, sources, strict=True):
         if source_file in wanted:
-            physical = not (plan.native and plan.format == "jsonl")
-            found = _snippets(plan.path, wanted[source_file], physical=physical)
+            found = _snippets(plan.path, wanted[source_file], physical=_physical_lines(plan))
             texts.extend((source_file, line, text) for line, text in found.items())
     if texts:
         files, lines, raws = (list(c) for c in zip(*texts, strict=True))
@@ -819,6 +1043,43 @@ def _fill_snippets(con: Any, plans: list[FilePlan], sources: list[str], ingest_i
 # ---------------------------------------------------------------- the transaction
 
 
+class InterruptGate:
+    """Ctrl-C as usual (KeyboardInterrupt) until `hold()`; from then on it is only recorded in `late`.
+
+    An ingest holds the gate just before COMMIT, so a Ctrl-C that lands during or after the commit cannot
+    make a loaded ingest look interrupted; the caller keeps the gate closed until it has printed the summary,
+    then says that the Ctrl-C came too late. Outside the main thread (where Python delivers signals) it
+    changes nothing."""
+
+    def __init__(self) -> None:
+        self.held = False
+        self.late = False
+        self._previous: Any = None
+        self._installed = False
+
+    def __enter__(self) -> InterruptGate:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._installed = True
+        return self
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.held:
+            self.late = True
+            return
+        raise KeyboardInterrupt
+
+    def hold(self) -> None:
+        self.held = True
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._installed:
+            signal.signal(signal.SIGINT, self._previous)
+            self._installed = False
+
+
 def ingest_files(
     con: Any,
     paths: list[Path],
@@ -827,34 +1088,68 @@ def ingest_files(
     mapping: ColumnMapping | None = None,
     read_log: ReadLog | None = None,
     batch_input: Path | None = None,
-    rules: Path | None = None,
+    rules: TagRules | None = None,
     on_file_start: Callable[[Path, int], None] | None = None,
     on_file_done: Callable[[FileStats], None] | None = None,
     on_progress: Callable[[float], None] | None = None,
     now: dt.datetime | None = None,
-    skip_unchanged: bool = True,
+    gate: InterruptGate | None = None,
+    dry_run: bool = False,
+    sources: Sequence[FilePlan] = (),
+    skip_unchanged: bool = False,
 ) -> IngestSummary:
-    """Load files in ONE transaction; any exception (Ctrl-C included) rolls everything back.
+    """Load files (and `sources` that are not files, e.g. a budget ledger) in ONE transaction; any exception
+    (Ctrl-C included) rolls everything back.
 
-    A file whose size and SHA-256 are those of a file already ingested from the same path with the same format
-    and mapping is skipped (listed in `IngestSummary.unchanged`): reading it again could only find duplicates.
-    `skip_unchanged=False` reads it anyway; tag rules or a batch input always read every file.
-
-    `on_progress(fraction)` reports how far the current file is (0..1, ending at 1.0 for each file)."""
+    `on_progress(fraction)` reports how far the current file is (0..1, ending at 1.0 for each file).
+    `gate`: held from the commit on (see `InterruptGate`); without one, Ctrl-C is held during the commit only.
+    `dry_run`: read, check and count as usual, but write nothing (`con` may be read-only).
+    With `skip_unchanged`, a file whose size and SHA-256 are those of a file already ingested from the same path
+    with the same format and mapping is skipped (listed in `IngestSummary.unchanged`, and said in a note): reading it again could
+    only find duplicates (the CLI asks for this unless --reread). Tag rules or a batch input read every file."""
     mapping = mapping if mapping is not None else ColumnMapping()
-    if not paths:
+    if not paths and not sources:
         raise InputError("no files to ingest, expected one or more log files")
+    notes: list[str] = []
+    if mapping.file_columns and mapping.files_glob is not None:
+        if not any(mapping.applies_to(Path(p)) for p in paths):
+            notes.append(
+                f"the mapping's `files: {mapping.files_glob}` matches none of the files given, "
+                "so its columns were not used"
+            )
     # fail early, before any write
-    plans = [plan_file(Path(p), fmt, mapping.for_file(Path(p)), read_log) for p in paths]
+    plans = [
+        plan_file(
+            Path(p),
+            fmt,
+            mapping.for_file(Path(p)),
+            read_log,
+            unmatched_glob=None if mapping.applies_to(Path(p)) else mapping.files_glob,
+        )
+        for p in paths
+    ] + list(sources)
+    for plan in plans:
+        if plan.inferred:
+            pairs = ", ".join(f"{c} <- {src}" for c, src in plan.inferred.items())
+            notes.append(f"{plan.path}: columns taken by their names: {pairs}")
     _facts.clear()
-    con.execute("BEGIN TRANSACTION")
+    own_gate = gate is None
+    gate = gate if gate is not None else InterruptGate()
+    if not dry_run:
+        con.execute("BEGIN TRANSACTION")
     try:
         ingest_id = int(con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()[0])
         files: list[FileStats] = []
         unchanged: list[str] = []
-        if skip_unchanged and rules is None and batch_input is None:
+        remember = rules is None and batch_input is None
+        if skip_unchanged and remember:
             plans, unchanged = _without_unchanged(con, plans, fmt, mapping)
-        for batch in _batches(plans, mapping):
+        if unchanged:
+            notes.append(
+                f"{len(unchanged):,} file(s) skipped as unchanged since an earlier ingest (same size and SHA-256;"
+                " --reread reads them anyway)"
+            )
+        for batch in _batches(plans):
             first = len(files)
             if on_file_start is not None:
                 on_file_start(batch[0].path, first)
@@ -862,11 +1157,11 @@ def ingest_files(
                 con,
                 batch,
                 ingest_id=ingest_id,
-                mapping=mapping.for_file(batch[0].path),
                 read_log=read_log,
                 batch_input=batch_input,
                 rules=rules,
                 on_progress=on_progress if len(batch) == 1 else None,
+                dry_run=dry_run,
             )
             for offset, one in enumerate(stats):
                 if on_file_start is not None and offset:
@@ -874,8 +1169,10 @@ def ingest_files(
                 files.append(one)
                 if on_file_done is not None:
                     on_file_done(one)
-        summary = IngestSummary(ingest_id, files, unchanged)
-        if rules is None and batch_input is None:
+        summary = IngestSummary(ingest_id, files, dry_run=dry_run, notes=notes, unchanged=unchanged)
+        if dry_run:
+            return summary
+        if remember:
             _remember(con, plans, fmt, mapping, ingest_id)
         at = (now or dt.datetime.now(dt.timezone.utc)).replace(tzinfo=None)
         con.execute(
@@ -890,13 +1187,29 @@ def ingest_files(
                 summary.total("duplicate"),
             ],
         )
-        con.execute("COMMIT")
+        if own_gate:
+            with gate:
+                gate.hold()
+                con.execute("COMMIT")
+        else:
+            gate.hold()
+            con.execute("COMMIT")
     except BaseException as exc:
-        con.execute("ROLLBACK")
+        if not dry_run:
+            with contextlib.suppress(Exception):  # refused after a failed commit or a fatal write error
+                con.execute("ROLLBACK")
         _reset_settings(con)  # not possible inside an aborted transaction; settings outlive the rollback
         if _interrupted(exc):  # DuckDB turns Ctrl-C during a query into its own error
             raise KeyboardInterrupt from None
+        if _write_failure(exc):
+            raise StoreWriteError(
+                f"cannot write the database ({_first_line(exc)}); the ingest was rolled back, the database "
+                "is as it was",
+                where=_database_path(con),
+            ) from None
         raise
+    if own_gate and gate.late:
+        summary.notes.append("Ctrl-C came after the ingest was committed: the rows above are loaded")
     return summary
 
 
@@ -908,26 +1221,37 @@ def _options(plan: FilePlan, fmt: str | None, mapping: ColumnMapping) -> str:
 def _without_unchanged(
     con: Any, plans: list[FilePlan], fmt: str | None, mapping: ColumnMapping
 ) -> tuple[list[FilePlan], list[str]]:
+    files = [p for p in plans if p.source is None]
+    if (
+        not files
+        or not con.execute(
+            "SELECT EXISTS (SELECT 1 FROM duckdb_tables() WHERE table_name = 'ingested_files')"
+        ).fetchone()[0]
+    ):
+        return plans, []
     known = {
         (r[0], int(r[1]), r[2], r[3])
         for r in con.execute(
             "SELECT source_file, size, sha256, options FROM ingested_files WHERE source_file IN (SELECT unnest(?))",
-            [[str(p.path.resolve()) for p in plans]],
+            [[str(p.path.resolve()) for p in files]],
         ).fetchall()
     }
-    kept: list[FilePlan] = []
-    skipped: list[str] = []
-    if len(plans) > 1:  # reading and hashing release the GIL: two threads keep both cores busy
+    if not known:
+        return plans, []
+    if len(files) > 1:  # reading and hashing release the GIL: two threads keep both cores busy
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=2) as pool:
-            list(pool.map(file_facts, [p.path for p in plans]))
+            list(pool.map(file_facts, [p.path for p in files]))
+    kept: list[FilePlan] = []
+    skipped: list[str] = []
     for plan in plans:
-        facts = file_facts(plan.path)
-        if (str(plan.path.resolve()), facts.size, facts.sha256, _options(plan, fmt, mapping)) in known:
-            skipped.append(str(plan.path))
-        else:
-            kept.append(plan)
+        if plan.source is None:
+            facts = file_facts(plan.path)
+            if (str(plan.path.resolve()), facts.size, facts.sha256, _options(plan, fmt, mapping)) in known:
+                skipped.append(str(plan.path))
+                continue
+        kept.append(plan)
     return kept, skipped
 
 
@@ -935,38 +1259,27 @@ def _remember(
     con: Any, plans: list[FilePlan], fmt: str | None, mapping: ColumnMapping, ingest_id: int
 ) -> None:
     """Record each loaded file's size and hash, so that an unchanged file is skipped next time."""
-    if not plans:
+    files = [p for p in plans if p.source is None]
+    if not files:
         return
     rows = [
-        [
-            str(p.path.resolve()),
-            file_facts(p.path).size,
-            file_facts(p.path).sha256,
-            _options(p, fmt, mapping),
-            ingest_id,
-        ]
-        for p in plans
+        (str(p.path.resolve()), file_facts(p.path).size, file_facts(p.path).sha256, _options(p, fmt, mapping))
+        for p in files
     ]
-    con.execute("DELETE FROM ingested_files WHERE source_file IN (SELECT unnest(?))", [[r[0] for r in rows]])
-    columns = list(zip(*rows, strict=True))
+    names, sizes, hashes, options = (list(c) for c in zip(*rows, strict=True))
+    con.execute("DELETE FROM ingested_files WHERE source_file IN (SELECT unnest(?))", [names])
     con.execute(
-        "INSERT INTO ingested_files SELECT unnest($f), unnest($s), unnest($h), unnest($o), unnest($i)",
-        {
-            "f": list(columns[0]),
-            "s": list(columns[1]),
-            "h": list(columns[2]),
-            "o": list(columns[3]),
-            "i": list(columns[4]),
-        },
+        "INSERT INTO ingested_files SELECT unnest($f), unnest($s), unnest($h), unnest($o), $i",
+        {"f": names, "s": sizes, "h": hashes, "o": options, "i": ingest_id},
     )
 
 
-def _batches(plans: list[FilePlan], mapping: ColumnMapping) -> Iterator[list[FilePlan]]:
-    """Native files one by one; runs of consecutive vendor files together (file order is kept, so the
-    first occurrence of a request still wins)."""
+def _batches(plans: list[FilePlan]) -> Iterator[list[FilePlan]]:
+    """Native files and other sources one by one; runs of consecutive vendor files together (file order is
+    kept, so the first occurrence of a request still wins)."""
     run: list[FilePlan] = []
     for plan in plans:
-        if plan.native:
+        if plan.native or plan.source is not None:
             if run:
                 yield run
                 run = []
@@ -975,6 +1288,44 @@ def _batches(plans: list[FilePlan], mapping: ColumnMapping) -> Iterator[list[Fil
             run.append(plan)
     if run:
         yield run
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _write_failure(exc: BaseException) -> bool:
+    """A failure to write the database file (disk full, file size limit, permissions), not a data problem."""
+    import errno
+
+    import duckdb
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS):
+        return True
+    if not isinstance(exc, duckdb.Error):
+        return False
+    text = str(exc).lower()
+    return any(
+        needle in text
+        for needle in (
+            "no space left",
+            "file too large",
+            "disk quota",
+            "could not write",
+            "read-only file system",
+        )
+    )
+
+
+def _database_path(con: Any) -> str | None:
+    with contextlib.suppress(Exception):
+        row = con.execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchone()
+        if row and row[0]:
+            return str(row[0])
+    return None
 
 
 def _reset_settings(con: Any) -> None:
