@@ -3,7 +3,8 @@
 Two paths lead to the same validation SQL:
 - canonical/generic JSONL, CSV and Parquet are read by DuckDB itself (fast path, no Python per row);
 - vendor formats come from `costctl.logs.adapters.read_log` as Python rows, staged in bounded batches into a
-  temp table of text columns.
+  temp table of text columns; Claude Code transcripts are read by DuckDB into the same table
+  (`costctl.logs.claude_code_sql`). The vendor files of an ingest are staged and validated together.
 One SELECT into a staging table types every column and computes a reject reason per row, so the rules
 (negative tokens, cached > input, unknown timestamp formats, ...) live in one place.
 
@@ -11,6 +12,7 @@ Dedupe: on `request_id` (a blank id is no id); a row without one on its content 
 column, with its occurrence number among identical rows of the file), kept in the `row_keys` table. So an
 unchanged file adds nothing, a rotated or rewritten file at the same path adds its new rows, and the same
 log copied elsewhere adds nothing.
+A file whose path, size, SHA-256, format and mapping match an earlier ingest can be skipped (`skip_unchanged`).
 One ingest = one transaction: an error, Ctrl-C or a crash leaves the database as it was; a Ctrl-C that lands
 once the commit has started is held until the summary is out (`InterruptGate`), so what is printed is what
 happened.
