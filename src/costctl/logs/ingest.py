@@ -1112,12 +1112,23 @@ def ingest_files(
     mapping = mapping if mapping is not None else ColumnMapping()
     if not paths and not sources:
         raise InputError("no files to ingest, expected one or more log files")
+    paths = list(paths)
     notes: list[str] = []
     if mapping.file_columns and mapping.files_glob is not None:
         if not any(mapping.applies_to(Path(p)) for p in paths):
             notes.append(
                 f"the mapping's `files: {mapping.files_glob}` matches none of the files given, "
                 "so its columns were not used"
+            )
+    unchanged: list[str] = []
+    remember = rules is None and batch_input is None and not dry_run
+    _facts.clear()
+    if skip_unchanged and remember:
+        paths, unchanged = _without_unchanged(con, [Path(p) for p in paths], fmt, mapping)
+        if unchanged:
+            notes.append(
+                f"{len(unchanged):,} file(s) skipped as unchanged since an earlier ingest (same size and SHA-256;"
+                " --reread reads them anyway)"
             )
     # fail early, before any write
     plans = [
@@ -1134,7 +1145,6 @@ def ingest_files(
         if plan.inferred:
             pairs = ", ".join(f"{c} <- {src}" for c, src in plan.inferred.items())
             notes.append(f"{plan.path}: columns taken by their names: {pairs}")
-    _facts.clear()
     own_gate = gate is None
     gate = gate if gate is not None else InterruptGate()
     if not dry_run:
@@ -1142,15 +1152,6 @@ def ingest_files(
     try:
         ingest_id = int(con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()[0])
         files: list[FileStats] = []
-        unchanged: list[str] = []
-        remember = rules is None and batch_input is None
-        if skip_unchanged and remember:
-            plans, unchanged = _without_unchanged(con, plans, fmt, mapping)
-        if unchanged:
-            notes.append(
-                f"{len(unchanged):,} file(s) skipped as unchanged since an earlier ingest (same size and SHA-256;"
-                " --reread reads them anyway)"
-            )
         for batch in _batches(plans):
             first = len(files)
             if on_file_start is not None:
@@ -1175,7 +1176,7 @@ def ingest_files(
         if dry_run:
             return summary
         if remember:
-            _remember(con, plans, fmt, mapping, ingest_id)
+            _remember(con, plans, fmt, mapping, ingest_id)  # inside the transaction: rolled back with it
         at = (now or dt.datetime.now(dt.timezone.utc)).replace(tzinfo=None)
         con.execute(
             "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -1215,46 +1216,56 @@ def ingest_files(
     return summary
 
 
-def _options(plan: FilePlan, fmt: str | None, mapping: ColumnMapping) -> str:
+def _options(path: Path, fmt: str | None, mapping: ColumnMapping) -> str:
     """What else decides how a file is read: the format asked for and its column mapping."""
-    return json.dumps({"format": fmt, "map": mapping.for_file(plan.path).columns}, sort_keys=True)
+    return json.dumps({"format": fmt, "map": mapping.for_file(path).columns}, sort_keys=True)
 
 
 def _without_unchanged(
-    con: Any, plans: list[FilePlan], fmt: str | None, mapping: ColumnMapping
-) -> tuple[list[FilePlan], list[str]]:
-    files = [p for p in plans if p.source is None]
+    con: Any, paths: list[Path], fmt: str | None, mapping: ColumnMapping
+) -> tuple[list[Path], list[str]]:
+    """The paths to read, and those skipped: same path, size, SHA-256 and options as a file already ingested.
+    Only a file whose size matches is hashed here; this runs before any file is opened to detect its format."""
     if (
-        not files
+        not paths
         or not con.execute(
             "SELECT EXISTS (SELECT 1 FROM duckdb_tables() WHERE table_name = 'ingested_files')"
         ).fetchone()[0]
     ):
-        return plans, []
+        return paths, []
+    resolved = {str(p): str(p.resolve()) for p in paths if p.is_file()}
     known = {
         (r[0], int(r[1]), r[2], r[3])
         for r in con.execute(
             "SELECT source_file, size, sha256, options FROM ingested_files WHERE source_file IN (SELECT unnest(?))",
-            [[str(p.path.resolve()) for p in files]],
+            [list(resolved.values())],
         ).fetchall()
     }
-    if not known:
-        return plans, []
-    if len(files) > 1:  # reading and hashing release the GIL: two threads keep both cores busy
+    sizes = {(name, size) for name, size, _h, _o in known}
+    candidates = [p for p in paths if (resolved.get(str(p)), _size(p)) in sizes]
+    if len(candidates) > 1:  # reading and hashing release the GIL: two threads keep both cores busy
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=2) as pool:
-            list(pool.map(file_facts, [p.path for p in files]))
-    kept: list[FilePlan] = []
+            list(pool.map(file_facts, candidates))
+    chosen = set(map(str, candidates))
+    kept: list[Path] = []
     skipped: list[str] = []
-    for plan in plans:
-        if plan.source is None:
-            facts = file_facts(plan.path)
-            if (str(plan.path.resolve()), facts.size, facts.sha256, _options(plan, fmt, mapping)) in known:
-                skipped.append(str(plan.path))
+    for path in paths:
+        if str(path) in chosen:
+            facts = file_facts(path)
+            if (resolved[str(path)], facts.size, facts.sha256, _options(path, fmt, mapping)) in known:
+                skipped.append(str(path))
                 continue
-        kept.append(plan)
+        kept.append(path)
     return kept, skipped
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return -1
 
 
 def _remember(
@@ -1265,7 +1276,12 @@ def _remember(
     if not files:
         return
     rows = [
-        (str(p.path.resolve()), file_facts(p.path).size, file_facts(p.path).sha256, _options(p, fmt, mapping))
+        (
+            str(p.path.resolve()),
+            file_facts(p.path).size,
+            file_facts(p.path).sha256,
+            _options(p.path, fmt, mapping),
+        )
         for p in files
     ]
     names, sizes, hashes, options = (list(c) for c in zip(*rows, strict=True))
