@@ -358,7 +358,15 @@ class RowStager:
 
     def add(self, file_no: int, line: int, row: Mapping[str, Any]) -> bool:
         """Queue a row; True when that filled a batch and it was written."""
-        self.batch.append([file_no, int(line), *(_text(row.get(c)) for c in INPUT_COLUMNS)])
+        values: list[Any] = [file_no, int(line)]
+        for column in INPUT_COLUMNS:
+            value = row.get(column)
+            kind = type(value)
+            # most values are None, text or a count: skip _text's checks for them (bool is not `int` here)
+            values.append(
+                value if value is None or kind is str else str(value) if kind is int else _text(value)
+            )
+        self.batch.append(values)
         if len(self.batch) >= ROW_BATCH:
             self.flush()
             return True
@@ -630,6 +638,7 @@ class FileFacts:
 
 
 _facts: dict[str, FileFacts] = {}
+_hashes: dict[str, tuple[int, str]] = {}
 HASH_BLOCK = 8 << 20
 
 
@@ -672,6 +681,25 @@ def file_facts(path: Path) -> FileFacts:
     facts = FileFacts(size, digest.hexdigest(), plain)
     _facts[key] = facts
     return facts
+
+
+def file_hash(path: Path) -> tuple[int, str]:
+    """Size and SHA-256 of a file (from `file_facts` when it was read already), in 8 MiB blocks."""
+    import hashlib
+
+    key = str(path)
+    if key in _facts:
+        return _facts[key].size, _facts[key].sha256
+    if key in _hashes:
+        return _hashes[key]
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while block := handle.read(HASH_BLOCK):
+            digest.update(block)
+            size += len(block)
+    _hashes[key] = (size, digest.hexdigest())
+    return _hashes[key]
 
 
 def load_batch(
@@ -1123,6 +1151,7 @@ def ingest_files(
     unchanged: list[str] = []
     remember = rules is None and batch_input is None and not dry_run
     _facts.clear()
+    _hashes.clear()
     if skip_unchanged and remember:
         paths, unchanged = _without_unchanged(con, [Path(p) for p in paths], fmt, mapping)
         if unchanged:
@@ -1247,14 +1276,14 @@ def _without_unchanged(
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=2) as pool:
-            list(pool.map(file_facts, candidates))
+            list(pool.map(file_hash, candidates))
     chosen = set(map(str, candidates))
     kept: list[Path] = []
     skipped: list[str] = []
     for path in paths:
         if str(path) in chosen:
-            facts = file_facts(path)
-            if (resolved[str(path)], facts.size, facts.sha256, _options(path, fmt, mapping)) in known:
+            size, sha256 = file_hash(path)
+            if (resolved[str(path)], size, sha256, _options(path, fmt, mapping)) in known:
                 skipped.append(str(path))
                 continue
         kept.append(path)
@@ -1275,15 +1304,7 @@ def _remember(
     files = [p for p in plans if p.source is None]
     if not files:
         return
-    rows = [
-        (
-            str(p.path.resolve()),
-            file_facts(p.path).size,
-            file_facts(p.path).sha256,
-            _options(p.path, fmt, mapping),
-        )
-        for p in files
-    ]
+    rows = [(str(p.path.resolve()), *file_hash(p.path), _options(p.path, fmt, mapping)) for p in files]
     names, sizes, hashes, options = (list(c) for c in zip(*rows, strict=True))
     con.execute("DELETE FROM ingested_files WHERE source_file IN (SELECT unnest(?))", [names])
     con.execute(
