@@ -307,7 +307,7 @@ def native_source(
         proj, params, absent = _projection(mapping, header, fmt)
         # line = record number + 1 for the header (multi-line quoted cells make it approximate)
         # ignore_errors drops records DuckDB cannot decode (invalid UTF-8); store_rejects lists them, and
-        # `load_file` then reads the file in Python so each is counted as a reject at its own line
+        # `load_batch` then reads the file in Python so each is counted as a reject at its own line
         src = (
             "read_csv(?, header=true, all_varchar=true, null_padding=true, ignore_errors=true, "
             f"store_rejects=true, rejects_table={_lit(CSV_ERRORS)}, rejects_scan={_lit(CSV_SCANS)})"
