@@ -209,3 +209,33 @@ def test_plain_transcripts_are_not_parsed_in_python(tmp_path: Path, monkeypatch:
     monkeypatch.setattr("costctl.logs.adapters._ADAPTERS", _with_read(refuse))
     requests, _rejects, stats = _ingest(tmp_path / "a.duckdb", files)
     assert len(requests) == 6 and all(s[1] == "claude-code" for s in stats)
+
+
+@pytest.mark.parametrize(
+    ("content", "plain"),
+    [
+        (b'{"a": 1}\n{"a": 2}\n', True),
+        (b'{"a": 1}\r\n{"a": 2}\r\n', True),
+        (b'{"a": 1}\n{"a": 2}', True),
+        (b'{"a": 1}\n\n{"a": 2}\n', False),  # a blank line: DuckDB's record numbers would drift
+        (b'{"a": 1}\n   \n{"a": 2}\n', False),
+        (b'{"a": 1}\r{"a": 2}\n', False),  # a lone carriage return ends a line for Python, not for DuckDB
+        (b'{"a": 1}\n{"a": 2}\r', False),
+        (b'\n{"a": 1}\n', False),
+        (b"\x1f\x8b\x08\x00", False),  # gzip
+    ],
+)
+def test_file_facts_say_when_record_numbers_are_line_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, plain: bool
+) -> None:
+    import hashlib
+
+    for block in (3, 1 << 20):  # also with blocks that split every pattern across a boundary
+        monkeypatch.setattr(ingest_mod, "HASH_BLOCK", block)
+        ingest_mod._facts.clear()
+        path = tmp_path / f"f{block}.jsonl"
+        path.write_bytes(content)
+        facts = ingest_mod.file_facts(path)
+        assert facts.plain_lines is plain
+        assert (facts.size, facts.sha256) == (len(content), hashlib.sha256(content).hexdigest())
+    ingest_mod._facts.clear()
