@@ -100,6 +100,11 @@ def _variants() -> list[dict[str, Any]]:
         _line(25, {"type": None}),
         _line(26, {"sessionId": "\u00a0sess\u3000"}),
         {"type": "user", "message": {"role": "user", "content": "not a response"}, "sessionId": "s"},
+        # billed usage and a model, but no type, role or sessionId: still a request
+        {k: v for k, v in _line(27).items() if k not in ("type", "sessionId")}
+        | {"message": {k: v for k, v in _line(27)["message"].items() if k not in ("role", "type")}},
+        {"message": {"model": "claude-opus-4-6", "usage": {"input_tokens": None, "output_tokens": None}}},
+        {"message": {"model": 7, "id": "msg_28", "usage": {"input_tokens": 1, "output_tokens": 2}}, "x": "y"},
         {"type": "summary", "summary": "x", "leafUuid": "u"},
     ]
     return lines

@@ -141,9 +141,15 @@ def _lines_sql() -> list[str]:
     message_fields = " AND ".join(f"ty_{c} IS NULL" for c in ("role", "mid", "model", "usage", "stop"))
     type_none = _nullish("type")
     type_assistant = f"(s_type = 'assistant' AND {_is_str('type')})"
+    # the adapter's _carries_billed_usage: a usage object with an input or output count, and a model whose
+    # text() is not empty (a string, or a number)
+    billed = (
+        "(ty_usage = 'OBJECT' AND (t_model IS NOT NULL OR ty_model IN ('UBIGINT', 'BIGINT', 'DOUBLE'))"
+        f" AND NOT ({_nullish('u_in')} AND {_nullish('u_out')}))"
+    )
     is_resp = (
         f"(NOT ({message_fields}) AND ({type_assistant}"
-        f" OR ({type_none} AND s_role = 'assistant' AND {_is_str('role')})))"
+        f" OR ({type_none} AND s_role = 'assistant' AND {_is_str('role')}) OR {billed}))"
     )
     odd = (
         f"((({type_assistant} OR {type_none}) AND {message_fields} AND has_message)"
@@ -222,8 +228,9 @@ def _scan_sql() -> str:
     """One row per record, in file order: its file, whether it is odd or could be a response, and (for those)
     the JSON type and text of every value a row is built from."""
     paths = "[" + ", ".join(_lit(p) for p in _PATHS.values()) + "]"
-    # Only lines that could be a response are parsed again; a JSON escape could spell "assistant".
-    candidate = "(contains(json, 'assistant') OR contains(json, '\\u'))"
+    # Only lines that could be a response (an assistant line, or one carrying a usage object) are parsed
+    # again; a JSON escape could spell either word.
+    candidate = "(contains(json, 'assistant') OR contains(json, '\"usage\"') OR contains(json, '\\u'))"
     return f"""
     SELECT f, bad, has_message, ty, CASE WHEN ty IS NOT NULL THEN json_extract_string(json, {paths}) END AS sv
     FROM (SELECT filename AS f, json,
