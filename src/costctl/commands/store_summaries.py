@@ -37,6 +37,7 @@ def ingest_report(summary: Any, db: str) -> Report:
         "files": files,
         "total": total,
         "rejects_by_reason": summary.reasons,
+        "unchanged_skipped": list(getattr(summary, "unchanged", [])),
     }
     loaded_header = "Would load" if dry else "Loaded"
     cols = [
