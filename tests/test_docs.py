@@ -1,10 +1,17 @@
-"""Docs that cannot drift: every command and subcommand is in the README, and so are the set-up commands."""
+"""Docs that cannot drift: every command is in the README, every documented command runs as shown, and no
+tracked file cites a file users do not have."""
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import typer.main
 
 from costctl.cli.app import app
@@ -44,3 +51,193 @@ def test_every_command_has_help_with_an_example():
 def test_readme_shows_setup_and_exit_codes():
     for needle in ("make demo", "make test", "make lint", "make bench", "| 130 |"):
         assert needle in README
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The documentation stands on its own: no tracked file cites a file users do not have.
+
+ROOT = Path(__file__).resolve().parents[1]
+# Built from pieces so that this file does not match its own patterns.
+SHARED_DIR = ".." + "/shared"
+FORBIDDEN = {
+    "a sibling `shared` folder": re.compile(re.escape(SHARED_DIR)),
+    "a research file (reference/<name>.md)": re.compile(r"\breference/[\w-]+\.md"),
+    "an absolute machine path": re.compile("/" + r"(?:work|root|Users)/|/" + r"home/[a-z_][\w-]*/"),
+}
+# Files allowed one kind of mention, and why.
+ALLOWED = {
+    ".ci/run": ("a sibling `shared` folder", "CI's own layout: the tiktoken cache beside the clone"),
+    "Makefile": ("a sibling `shared` folder", "optional lookup of CI's tiktoken cache"),
+    "tests/conftest.py": ("a sibling `shared` folder", "tests that skip when the optional folder is absent"),
+    "tests/test_tokens_fetch.py": ("a sibling `shared` folder", "skip reason of a test that needs the cache"),
+    "tests/test_adapters_real_logs.py": ("a sibling `shared` folder", "skip reason: real logs are optional"),
+}
+# Log fixtures record the working directory the way Claude Code writes it (a made-up user, `dev`).
+LOG_FIXTURES = re.compile(r"^tests/fixtures/logs/claude_code_[\w-]+\.jsonl$")
+
+
+def tracked_files() -> list[str]:
+    try:
+        proc = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    except OSError as exc:
+        pytest.skip(f"git is not available ({exc})")
+    if proc.returncode != 0:
+        pytest.skip("not a git checkout: the tracked files cannot be listed")
+    return [line for line in proc.stdout.splitlines() if line]
+
+
+def citations(path: str, text: str) -> list[str]:
+    found = []
+    for kind, pattern in FORBIDDEN.items():
+        allowed = ALLOWED.get(path)
+        if allowed is not None and allowed[0] == kind:
+            continue
+        if kind == "an absolute machine path" and LOG_FIXTURES.match(path):
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            if pattern.search(line):
+                found.append(f"{path}:{number}: {kind}: {line.strip()[:100]}")
+    return found
+
+
+def test_no_tracked_file_cites_files_users_do_not_have():
+    problems = []
+    for path in tracked_files():
+        try:
+            text = (ROOT / path).read_text(encoding="utf-8")
+        except (UnicodeDecodeError, FileNotFoundError):
+            continue  # binary (the report screenshot) or deleted in the working tree
+        problems += citations(path, text)
+    assert not problems, "tracked files cite files users do not have:\n" + "\n".join(problems)
+
+
+def test_the_citation_check_can_fail():
+    research, home, work = "reference" + "/pricing.md", "/" + "home/alice/x", "/" + "work/main"
+    bad = f"see {SHARED_DIR}/{research} and {home} and {work}"
+    kinds = {line.split(": ")[1] for line in citations("src/x.py", bad)}
+    assert kinds == set(FORBIDDEN)
+    assert citations("Makefile", f"C := {SHARED_DIR}/tiktoken-cache") == []
+    assert citations("Makefile", f"see {work}") != []  # an allowance covers one kind only
+    assert citations("src/costctl/x.py", "docs/pricing.md#batch-prices") == []
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Every command shown in the README and docs/ runs as shown.
+#
+# The rule: in fenced blocks marked `console`, `sh`, `bash` or `shell`, every line that starts with `costctl `
+# (after an optional `$ ` prompt; a trailing `\` continues it) is run with bash from the repository root of a
+# temporary copy, in document order, so a later command sees the files an earlier one wrote. It must exit 0,
+# or N when its trailing comment says `exit N`. Other lines (make, pipx, pip, source) are set-up for a reader
+# and are not run. A block right after a `<!-- not run: why -->` comment is left out (the `tokens fetch`
+# examples: they download, or need a folder or mirror that only the reader has).
+
+RUN_LANGUAGES = {"console", "sh", "bash", "shell"}
+DOCUMENTS = ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md"))]
+_FENCE = re.compile(r"^(\s*)```(\w*)\s*$")
+_EXIT = re.compile(r"\bexit (\d+)\b")
+
+
+def split_comment(line: str) -> tuple[str, str]:
+    """(command, comment): the first `#` outside quotes that starts a word begins the comment."""
+    quote = None
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#" and (i == 0 or line[i - 1].isspace()):
+            return line[:i].rstrip(), line[i + 1 :].strip()
+    return line.rstrip(), ""
+
+
+def documented_commands(text: str) -> list[tuple[int, str, int]]:
+    """(line number, command, expected exit code) for every runnable `costctl` line of a markdown text."""
+    lines = text.splitlines()
+    found: list[tuple[int, str, int]] = []
+    previous = ""
+    i = 0
+    while i < len(lines):
+        fence = _FENCE.match(lines[i])
+        if fence is None:
+            if lines[i].strip():
+                previous = lines[i].strip()
+            i += 1
+            continue
+        language, start = fence.group(2), i + 1
+        i += 1
+        body: list[tuple[int, str]] = []
+        while i < len(lines) and not re.match(r"^\s*```\s*$", lines[i]):
+            body.append((i + 1, lines[i].strip()))
+            i += 1
+        i += 1
+        skipped = previous.startswith("<!-- not run")
+        previous = ""
+        if language not in RUN_LANGUAGES or skipped:
+            continue
+        j = 0
+        while j < len(body):
+            number, command = body[j]
+            while command.endswith("\\") and j + 1 < len(body):
+                j += 1
+                command = command[:-1].rstrip() + " " + body[j][1]
+            j += 1
+            command = command.removeprefix("$ ")
+            if command.startswith("costctl "):
+                code, comment = split_comment(command)
+                expected = _EXIT.search(comment)
+                found.append((number or start, code, int(expected.group(1)) if expected else 0))
+    return found
+
+
+def test_command_collection_rule():
+    text = (
+        "```sh\nmake demo\ncostctl a \\\n  --b 1   # exit 1: why\n$ costctl c '#x' # note\n```\n"
+        "<!-- not run: downloads -->\n```sh\ncostctl fetch\n```\n```yaml\n- run: costctl d\n```\n"
+        '```console\n$ costctl e --text "a # b"\n```\n'
+    )
+    assert documented_commands(text) == [
+        (3, "costctl a --b 1", 1),
+        (5, "costctl c '#x'", 0),
+        (15, 'costctl e --text "a # b"', 0),
+    ]
+
+
+def test_the_readme_shows_every_command_it_runs():
+    commands = [c for _, c, _ in documented_commands(README)]
+    assert len(commands) >= 30
+    for path in command_paths():
+        if path == "tokens fetch":
+            continue  # shown in a not-run block: it downloads
+        assert any(c.startswith(f"costctl {path}") for c in commands), f"no runnable example of {path}"
+
+
+def _copy_of_repository(target: Path) -> Path:
+    ignore = shutil.ignore_patterns(
+        ".git", ".venv", "out", "lake", "*.duckdb*", "__pycache__", ".*_cache", "build", "dist", "*.egg-info"
+    )
+    shutil.copytree(ROOT, target, ignore=ignore, symlinks=True)
+    return target
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_documented_commands_run_as_shown(document: str, tmp_path: Path):
+    commands = documented_commands((ROOT / document).read_text(encoding="utf-8"))
+    if not commands:
+        return
+    repo = _copy_of_repository(tmp_path / "repo")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env.setdefault("COSTCTL_CACHE_DIR", str(tmp_path / "cache"))
+    failures = []
+    for number, command, expected in commands:
+        proc = subprocess.run(
+            ["bash", "-c", command], cwd=repo, env=env, capture_output=True, text=True, timeout=300
+        )
+        if proc.returncode != expected:
+            tail = "\n    ".join(proc.stderr.strip().splitlines()[-3:])
+            failures.append(
+                f"{document}:{number}: `{command}` exited {proc.returncode}, expected {expected}\n    {tail}"
+            )
+    assert not failures, "\n".join(failures)

@@ -219,7 +219,7 @@ def self_host(
     input_len: Annotated[int, typer.Option("--input-len", help="Input tokens per request.")] = 1000,
     output_len: Annotated[int, typer.Option("--output-len", help="Output tokens per request.")] = 200,
     efficiency: Annotated[
-        float, typer.Option(help="η_sys: measured ÷ roofline (default 0.5, breakeven.md §3.4).")
+        float, typer.Option(help="η_sys: measured ÷ roofline (default 0.5, docs/breakeven.md#efficiency).")
     ] = 0.5,
     mbu: Annotated[float, typer.Option(help="Memory-bandwidth utilisation inside the roofline.")] = 1.0,
     mfu: Annotated[float, typer.Option(help="FLOP utilisation inside the roofline.")] = 1.0,

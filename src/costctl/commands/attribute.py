@@ -8,7 +8,7 @@ Cost semantics (README `## costctl attribute`):
 - a row whose model is unknown, or a known model without a needed price (e.g. no batch rate), is unpriced:
   its requests and tokens are counted in `unpriced_*`, never as $0;
 - a gateway response-cache hit (`gateway_cache_hit`) made no provider call and costs $0 from the provider
-  (reference/log-formats.md §9.15); its tokens are still counted;
+  (docs/log-formats.md#traps-handled); its tokens are still counted;
 - a row tagged `aggregated_requests=N` (usage exports) counts as N requests.
 """
 
@@ -883,7 +883,7 @@ _METERS = (
 def focus_report(
     catalog: Catalog, engine: Engine, spec: RollupSpec, billing_account: str = "costctl-local"
 ) -> Report:
-    """FOCUS-style rows (reference/ci-and-reports.md §7.3): one per day x model x tags x token meter.
+    """FOCUS-style rows (docs/report.md#focus-export): one per day x model x tags x token meter.
     Costs are costctl's recomputation at list price (x_CostSource=observed-recomputed), never $0 for an
     unknown price (x_UnknownPrice=true, costs empty)."""
     dims = ("model", "provider", "feature", "team", "environment")

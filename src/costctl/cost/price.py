@@ -1,13 +1,13 @@
 """The one formula that turns a usage into dollars. Every command calls `price_usage`; there is no other copy.
 
-Semantics (reference/pricing.md §2):
+Semantics (docs/pricing.md):
 - `Usage` is inclusive: uncached input = input - cached reads - cache writes; each part at its own rate.
 - Reasoning is part of output and billed at the output rate.
 - Long-context tier: strict `>` on the whole prompt (cached and written tokens included); once crossed,
-  every token of the request, output included, takes the tier rate (§2.2).
+  every token of the request, output included, takes the tier rate (docs/pricing.md#long-context-tier).
 - Batch: the period's batch card (or the tier's batch card); what batch does to cached reads is written
-  explicitly in each table, never implied (§2.4).
-- The price in force on the request's date (§2.5).
+  explicitly in each table, never implied (docs/pricing.md#batch-prices).
+- The price in force on the request's date (docs/pricing.md#price-history).
 A rate the usage needs but the table does not publish raises `MissingPriceError` (exit 3), never $0.
 """
 
@@ -52,7 +52,7 @@ def select_card(model: ModelPrice, period: PricePeriod, *, crossed: bool, batch:
 
 
 def crosses_tier(period: PricePeriod, prompt_tokens: int) -> bool:
-    """Strict `>` on the whole prompt, cached and written tokens included (reference/pricing.md §2.2)."""
+    """Strict `>` on the whole prompt, cached and written tokens included (docs/pricing.md#long-context-tier)."""
     return period.long_context is not None and prompt_tokens > period.long_context.threshold_tokens
 
 
