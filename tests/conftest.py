@@ -88,3 +88,30 @@ def spark() -> Any:
     handle = start_session("local[2]")
     yield handle.session
     handle.stop()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/golden/* from the current output (review the diff before committing)",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+def check_golden(path: Path, text: str, update: bool) -> None:
+    """Compare `text` with the golden file; a missing file fails (create it with --update-golden)."""
+    if update:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return
+    if not path.exists():
+        pytest.fail(f"golden file {path.name} is missing: run pytest --update-golden and review it")
+    expected = path.read_text(encoding="utf-8")
+    assert text == expected, (
+        f"{path.name} changed: if intended, run pytest --update-golden and review the diff"
+    )

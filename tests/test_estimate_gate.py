@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import invoke, run_costctl
 
-from costctl.commands.gate import GateResult, Rule, RuleResult, escape_data, github_annotations
+from costctl.render.ci import escape_data, github_annotations
+from costctl.report import Report
 
 FIX = Path(__file__).parent / "fixtures" / "estimate"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -181,12 +182,18 @@ def test_github_summary_annotations_and_markdown(tmp_path):
 
 
 def test_annotation_limits_and_escaping():
-    results = [
-        RuleResult(Rule(f"r{i}", "monthly_cost", fail=Decimal(1)), "fail", None, "100%\nover")
+    rules = [
+        {
+            "name": f"r{i}",
+            "metric": "monthly_cost",
+            "scope": "total",
+            "status": "fail",
+            "message": "100%\nover",
+        }
         for i in range(12)
     ]
-    results += [RuleResult(Rule("w", "monthly_cost", warn=Decimal(1)), "warn", None, "a,b:c")]
-    lines = github_annotations(GateResult(results=results), file="w.yaml")
+    rules += [{"name": "w", "metric": "monthly_cost", "scope": "total", "status": "warn", "message": "a,b:c"}]
+    lines = github_annotations(Report("estimate", {"gate": {"rules": rules}}), file="w.yaml")
     assert sum(line.startswith("::error") for line in lines) == 10
     assert sum(line.startswith("::warning") for line in lines) == 1
     assert lines[-1].startswith("::notice") and "2 more" in lines[-1]

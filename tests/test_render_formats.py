@@ -1,5 +1,5 @@
 """One Report, every format: golden files for awkward values (unicode, pipes, quotes, formulas, tiny and
-huge amounts), so any change of output is read in a diff. Regenerate with UPDATE_GOLDEN=1."""
+huge amounts), so any change of output is read in a diff. Regenerate with `pytest --update-golden`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import check_golden
 
 from costctl.render import render
 from costctl.render.values import format_usd
@@ -65,13 +66,9 @@ def awkward_report() -> Report:
 
 
 @pytest.mark.parametrize("fmt", [Format.TABLE, Format.JSON, Format.CSV, Format.MARKDOWN])
-def test_golden(fmt):
+def test_golden(fmt, update_golden):
     os.environ.setdefault("COLUMNS", "140")
-    text = render(awkward_report(), fmt)
-    path = GOLDEN / f"awkward.{fmt.value}"
-    if os.environ.get("UPDATE_GOLDEN") == "1" or not path.exists():
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
+    check_golden(GOLDEN / f"awkward.{fmt.value}", render(awkward_report(), fmt), update_golden)
 
 
 def test_json_money_is_decimal_strings():

@@ -57,7 +57,9 @@ def test_fetch_from_a_folder_makes_estimates_exact(tmp_path: Path) -> None:
 
     again = run_costctl("tokens", "fetch", "--from", str(TIKTOKEN_CACHE), "-f", "json", env=env)
     assert {r["status"] for r in again.json()["encodings"]} == {"present"}
-    exact = run_costctl("estimate", "--text", "hello world", "-m", "gpt-4o", "-f", "json", env=env)
+    exact = run_costctl(
+        "estimate", "--text", "hello world", "-m", "gpt-4o", "--output-tokens", "0", "-f", "json", env=env
+    )
     assert exact.json()["input_tokens_exact"] is True and exact.json()["input_tokens"] == 9
     assert exact.stderr == ""
 

@@ -6,6 +6,7 @@ A `Report` carries `data` (the JSON payload: plain dicts, lists, Decimals, ints,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -26,7 +27,12 @@ class Format(str, Enum):
 class Column:
     key: str
     header: str
-    kind: str = "text"  # text | usd | int | pct | bool | exact
+    kind: str = "text"  # text | usd | int | pct (a fraction) | percent (already x100) | bool | exact | row
+
+    def kind_of(self, row: Mapping[str, Any]) -> str:
+        """The kind of this column's cell in `row`: the column's own, or, for kind `row` (key/value tables
+        whose values differ in kind), the row's `kind` entry."""
+        return str(row.get("kind", "text")) if self.kind == "row" else self.kind
 
 
 @dataclass
@@ -44,3 +50,4 @@ class Report:
     tables: list[Table] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # printed on stderr, and in markdown as a list
     title: str | None = None
+    exit_code: int = 0  # the command's verdict (errors.ExitCode): 1 a check failed, 3 incomplete

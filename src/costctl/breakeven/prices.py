@@ -13,6 +13,7 @@ from decimal import Decimal
 from costctl.cost.price import price_requests, price_usage, select_period
 from costctl.errors import InputError, MissingPriceError
 from costctl.models import ModelPrice, PriceCard, PricePeriod, Usage
+from costctl.values import utc_today
 
 MONTH_HOURS = Decimal(730)  # docs/breakeven.md#units: a month is 730 h
 MONTH_SECONDS = Decimal(2_628_000)  # 730 h × 3600 s (docs/breakeven.md#units)
@@ -32,7 +33,7 @@ def single_card_model(base: ModelPrice | None, model_id: str, card: PriceCard, s
             max_output_tokens=None,
             periods=(period,),
             source_url=source,
-            checked=dt.date.today(),
+            checked=utc_today(),
         )
     return dataclasses.replace(
         base, id=model_id, aliases=(), periods=(period,), source_url=source, fine_tuning=None

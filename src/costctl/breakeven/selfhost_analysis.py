@@ -48,9 +48,9 @@ def _architecture(s: SelfHostScenario, table: GpuTable, assumptions: list[Assump
         Assumption(
             "architecture (KV-cache size)",
             f"{name}: {arch.layers} layers, {arch.kv_heads} KV heads × {arch.head_dim}, hidden {arch.hidden}",
-            "preset nearest in parameters, HF config.json values (docs/breakeven.md#roofline-throughput)"
+            "preset nearest in parameters, HF config.json values (docs/breakeven.md#gpu-table)"
             if not m.architecture
-            else "scenario preset (docs/breakeven.md#roofline-throughput)",
+            else "scenario preset (docs/breakeven.md#gpu-table)",
         )
     )
     return arch

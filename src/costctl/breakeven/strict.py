@@ -9,11 +9,14 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar, get_type_hints
 
 from costctl.errors import InputError
+from costctl.values import parse_number
+
+PHYSICS_MAX = Decimal(10) ** 30  # FLOP/s and bytes/s of hardware run to ~1e15; the bound only stops typos
 
 T = TypeVar("T")
 
@@ -37,16 +40,8 @@ def read_yaml(path: Path, *, what: str) -> Any:
 
 
 def to_decimal(value: Any, field: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-        raise InputError(f"{field}: expected a number, got {value!r}")
-    try:
-        # str() first: a YAML float such as 0.1 becomes Decimal('0.1'), not its binary expansion.
-        result = Decimal(str(value))
-    except InvalidOperation:
-        raise InputError(f"{field}: expected a number, got {value!r}") from None
-    if not result.is_finite():
-        raise InputError(f"{field}: expected a finite number, got {value!r}")
-    return result
+    """Any finite number, negative ones included (a scenario's sign checks are its own)."""
+    return parse_number(value, field, minimum=None, maximum=PHYSICS_MAX)
 
 
 def _convert(tp: Any, value: Any, field: str) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,6 +13,7 @@ from costctl.cli.common import FormatOpt, OutputOpt, OverlayOpt, PricingDirOpt, 
 from costctl.cli.engines import EngineOpt, SourceOpt, SparkConfOpt, SparkMasterOpt, open_engine
 from costctl.errors import ExitCode, InputError
 from costctl.report import Format
+from costctl.values import parse_number, parse_percent, parse_usd
 
 app = typer.Typer(
     help="Load request logs into DuckDB and see which features, users, teams and models drive the bill.",
@@ -22,16 +23,6 @@ app = typer.Typer(
 DbOpt = Annotated[Path, typer.Option("--db", help="The attribute database (a DuckDB file).")]
 DEFAULT_DB = Path("costctl.duckdb")
 PROGRESS_MIN_BYTES = 20_000_000
-
-
-def parse_usd(value: str, flag: str) -> Decimal:
-    try:
-        amount = Decimal(value.strip().lstrip("$").replace(",", ""))
-    except InvalidOperation:
-        raise InputError(f"{flag}: expected a USD amount such as 1200 or 0.5, got {value!r}") from None
-    if not amount.is_finite() or amount < 0:
-        raise InputError(f"{flag}: expected a non-negative USD amount, got {value!r}")
-    return amount
 
 
 def parse_named_usd(values: list[str] | None, flag: str) -> dict[str, Decimal]:
@@ -57,7 +48,7 @@ def load_budgets_file(path: Path) -> dict[str, Decimal]:
         doc = doc["budgets"]
     if not isinstance(doc, dict):
         raise InputError("expected `budgets: {feature: monthly_usd, ...}`", where=str(path))
-    return {str(k): parse_usd(str(v), str(path)) for k, v in doc.items()}
+    return {str(k): parse_usd(v, f"budget {k!r}", where=str(path)) for k, v in doc.items()}
 
 
 def _day(value: str | None, flag: str) -> Any:
@@ -301,10 +292,10 @@ def report(
         top=top,
         revenue_per_user_usd=parse_usd(revenue_per_user, "--revenue-per-user") if revenue_per_user else None,
         shared_costs=parse_named_usd(shared_cost, "--shared-cost"),
-        overhead_pct=parse_usd(overhead_pct, "--overhead-pct") if overhead_pct else None,
+        overhead_pct=parse_percent(overhead_pct, "--overhead-pct") if overhead_pct else None,
         allocate_by=allocate_by,
         budgets=all_budgets,
-        anomaly_factor=parse_usd(anomaly_factor, "--anomaly-factor"),
+        anomaly_factor=parse_number(anomaly_factor, "--anomaly-factor"),
         workload=workload,
     )
     cat = catalog(pricing, pricing_overlay)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +16,6 @@ from costctl.cli.common import (
     emit,
     handle_errors,
     note,
-    write_atomic,
 )
 from costctl.cli.engines import (
     EngineOpt,
@@ -26,8 +25,9 @@ from costctl.cli.engines import (
     engine_name,
     open_engine,
 )
-from costctl.errors import ExitCode, InputError
+from costctl.errors import InputError
 from costctl.report import Format, Report
+from costctl.values import parse_usd
 
 app = typer.Typer(
     help="Price system-prompt bloat and output-length waste, finding by finding ($/month).",
@@ -46,18 +46,6 @@ FailOverOpt = Annotated[
 ]
 
 
-def _usd(value: str | None, flag: str) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        amount = Decimal(value.strip().lstrip("$").replace(",", ""))
-    except InvalidOperation:
-        raise InputError(f"{flag}: expected an amount in USD such as 25 or 12.50, got {value!r}") from None
-    if not amount.is_finite() or amount < 0:
-        raise InputError(f"{flag}: expected a non-negative amount in USD, got {value!r}")
-    return amount
-
-
 def _share(value: float | None, flag: str) -> Decimal | None:
     if value is None:
         return None
@@ -66,33 +54,22 @@ def _share(value: float | None, flag: str) -> Decimal | None:
     return Decimal(str(value))
 
 
-def _deliver(report: Report, fmt: Format, output: Path | None) -> None:
-    if fmt is not Format.SARIF:
-        emit(report, fmt, output)
-        return
-    from costctl.render.sarif import render_sarif
-
-    text = render_sarif(report)
-    for line in report.notes:
-        note(f"note: {line}")
-    if output is not None:
-        write_atomic(output, text)
-        note(f"wrote {output}")
-    else:
-        typer.echo(text, nl=False)
-
-
-def _gate(waste: Decimal, limit: Decimal | None, *, incomplete: bool = False) -> None:
+def _deliver(report: Report, fmt: Format, output: Path | None, limit: Decimal | None) -> None:
+    """Deliver the audit, then judge `--fail-over` (exit 1 over the limit, 3 undecidable)."""
+    from costctl.commands.audit import judge_fail_over
     from costctl.render.values import format_usd
 
-    if limit is None:
-        return
-    if waste > limit:
-        note(f"audit: monthly waste {format_usd(waste)} exceeds --fail-over {format_usd(limit)}")
-        raise typer.Exit(int(ExitCode.CHECK_FAILED))
-    if incomplete:
+    judge_fail_over(report, limit)
+    emit(report, fmt, output, exit_on_verdict=False)
+    verdict = report.data.get("fail_over")
+    if verdict and verdict["status"] == "fail":
+        note(
+            f"audit: monthly waste {format_usd(verdict['waste_usd'])} exceeds --fail-over {format_usd(verdict['limit_usd'])}"
+        )
+    elif verdict and verdict["status"] == "incomplete":
         note("audit: some requests could not be priced, so --fail-over cannot be decided")
-        raise typer.Exit(int(ExitCode.INCOMPLETE))
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
 
 
 @app.command("prompt")
@@ -143,7 +120,7 @@ def prompt(
     from costctl.cli.options import parse_day
     from costctl.commands import audit as cmd
 
-    limit = _usd(fail_over, "--fail-over")
+    limit = parse_usd(fail_over, "--fail-over") if fail_over is not None else None
     if parallel < 1:
         raise InputError(f"--parallel must be at least 1, got {parallel}")
     if extra_input_tokens < 0:
@@ -176,8 +153,7 @@ def prompt(
         cat.get(model, where="--model")
         inputs = cmd.prompt_inputs_from_files(files, model, requests_per_day, days, **traffic)
     report = cmd.audit_prompts(cat, inputs)
-    _deliver(report, fmt, output)
-    _gate(cmd.waste_usd(report), limit)
+    _deliver(report, fmt, output, limit)
 
 
 @app.command("logs")
@@ -210,7 +186,7 @@ def logs(
     """
     from costctl.commands import audit as cmd
 
-    limit = _usd(fail_over, "--fail-over")
+    limit = parse_usd(fail_over, "--fail-over") if fail_over is not None else None
     if days < 1:
         raise InputError(f"--days must be at least 1, got {days}")
     if engine_name(engine) == "spark":
@@ -222,9 +198,7 @@ def logs(
         cat = catalog(pricing, pricing_overlay)
         with open_engine(engine, Path(), source, spark_master, spark_conf) as spark_engine:
             report = cmd.audit_log_spark(cat, spark_engine, days=days)
-        _deliver(report, fmt, output)
-        _gate(cmd.billed_waste_usd(report), limit, incomplete=bool(report.data.get("unpriced_requests")))
-        return
+        return _deliver(report, fmt, output, limit)
     if source is not None or spark_master is not None or spark_conf:
         flag = "--source" if source is not None else "--spark-master" if spark_master else "--spark-conf"
         raise InputError(f"{flag} applies to --engine spark, expected --engine spark (DuckDB reads --db)")
@@ -237,5 +211,4 @@ def logs(
         report = cmd.audit_log_db(cat, db, days=days)
     else:
         raise InputError("give --db PATH (a costctl DuckDB store) or log FILES")
-    _deliver(report, fmt, output)
-    _gate(cmd.billed_waste_usd(report), limit, incomplete=bool(report.data.get("unpriced_requests")))
+    _deliver(report, fmt, output, limit)

@@ -103,16 +103,30 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise InputError(f"cannot write output: {exc.strerror}", where=str(path)) from None
 
 
-def emit(report: Report, fmt: Format, output: Path | None = None) -> None:
-    """Render and deliver a report: notes to stderr, data to stdout or to `output`."""
+def emit(
+    report: Report,
+    fmt: Format,
+    output: Path | None = None,
+    *,
+    transform: Callable[[str], str] | None = None,
+    exit_on_verdict: bool = True,
+) -> None:
+    """Render and deliver a report: notes to stderr, data to stdout or to `output`; then exit with the
+    report's verdict (`report.exit_code`) when it is not 0."""
     from costctl.render import render
 
     text = render(report, fmt)
-    for line in report.notes:
-        note(f"note: {line}")
+    if transform is not None:
+        text = transform(text)
+    # deliver first: when writing `-o` fails, its error is then the only line on stderr
     if output is not None:
         write_atomic(output, text)
-        note(f"wrote {output}")
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
+    for line in report.notes:
+        note(f"note: {line}")
+    if output is not None:
+        note(f"wrote {output}")
+    if exit_on_verdict and report.exit_code:
+        raise typer.Exit(report.exit_code)

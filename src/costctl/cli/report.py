@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from costctl.cli.common import OverlayOpt, PricingDirOpt, catalog, handle_errors, note, write_atomic
+from costctl.cli.common import OverlayOpt, PricingDirOpt, catalog, emit, handle_errors
 from costctl.cli.engines import EngineOpt, SourceOpt, SparkConfOpt, SparkMasterOpt, open_engine
 from costctl.errors import InputError
 from costctl.report import Format
@@ -118,8 +117,9 @@ def report(
 
       costctl report --engine spark --source s3a://lake/llm-requests/ --month 2026-10 -o report.html
     """
-    from costctl.cli.attribute import load_budgets_file, parse_named_usd, parse_usd
-    from costctl.commands.report import MonthlyOptions, load_audit, monthly_report, parse_month
+    from costctl.cli.attribute import load_budgets_file, parse_named_usd
+    from costctl.commands.report import MonthlyOptions, load_audit, monthly_report
+    from costctl.values import parse_month, parse_number, parse_percent, parse_usd
 
     if not month:
         raise InputError("--month is required, e.g. --month 2026-10")
@@ -128,14 +128,14 @@ def report(
     feature_budgets = load_budgets_file(budgets) if budgets is not None else {}
     feature_budgets.update(parse_named_usd(budget, "--budget"))
     opts = MonthlyOptions(
-        month=parse_month(month),
+        month=parse_month(month, "--month"),
         top=top,
         budgets=feature_budgets,
         total_budget_usd=parse_usd(total_budget, "--total-budget") if total_budget else None,
         shared_costs=parse_named_usd(shared_cost, "--shared-cost"),
-        overhead_pct=parse_usd(overhead_pct, "--overhead-pct") if overhead_pct else None,
+        overhead_pct=parse_percent(overhead_pct, "--overhead-pct") if overhead_pct else None,
         allocate_by=allocate_by,
-        anomaly_factor=parse_usd(anomaly_factor, "--anomaly-factor"),
+        anomaly_factor=parse_number(anomaly_factor, "--anomaly-factor"),
         audit=load_audit(audit) if audit is not None else None,
         audit_source=str(audit) if audit is not None else None,
         workload=workload,
@@ -144,24 +144,4 @@ def report(
     cat = catalog(pricing, pricing_overlay)
     with open_engine(engine, db, source, spark_master, spark_conf) as rollup_engine:
         result = monthly_report(cat, rollup_engine, opts)
-    text = _render(result, fmt)
-    # write first: a failed write is then the only line on stderr
-    if output is not None:
-        write_atomic(output, text)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    for line in result.notes:
-        note(f"note: {line}")
-    if output is not None:
-        note(f"wrote {output}")
-
-
-def _render(result: Any, fmt: Format) -> str:
-    if fmt in (Format.HTML, Format.MARKDOWN):
-        from costctl.render.html import render_report_html, render_report_markdown
-
-        return render_report_html(result) if fmt is Format.HTML else render_report_markdown(result)
-    from costctl.render import render
-
-    return render(result, fmt)
+    emit(result, fmt, output)

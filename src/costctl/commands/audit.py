@@ -7,7 +7,6 @@ compares that figure with the user's limit (the CLI decides the exit code).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,7 +15,7 @@ from typing import Any
 
 from costctl.audit.findings import Finding, sort_findings
 from costctl.audit.prompt import PromptAudit, Traffic, audit_prompt_text
-from costctl.errors import InputError
+from costctl.errors import ExitCode, InputError
 from costctl.models import ZERO
 from costctl.pricing.catalog import Catalog
 from costctl.report import Column, Report, Table
@@ -241,8 +240,23 @@ def waste_usd(report: Report) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def today() -> dt.date:
-    return dt.datetime.now(dt.timezone.utc).date()
+def judge_fail_over(report: Report, limit: Decimal | None) -> Report:
+    """`--fail-over USD`: exit 1 when the monthly waste found exceeds the limit; exit 3 when unpriced
+    requests leave it undecidable. A log audit counts only billed waste; a prompt audit all of it.
+    The verdict goes in `data["fail_over"]` and `exit_code`."""
+    if limit is None:
+        return report
+    totals = report.data.get("totals", {})
+    logs = "billed_waste_usd_per_month" in totals
+    waste = billed_waste_usd(report) if logs else waste_usd(report)
+    if waste > limit:
+        status, report.exit_code = "fail", int(ExitCode.CHECK_FAILED)
+    elif logs and report.data.get("unpriced_requests"):
+        status, report.exit_code = "incomplete", int(ExitCode.INCOMPLETE)
+    else:
+        status = "pass"
+    report.data["fail_over"] = {"limit_usd": limit, "waste_usd": waste, "status": status}
+    return report
 
 
 # ------------------------------------------------------------------------------------------------ logs
@@ -372,24 +386,18 @@ def _audit_log(catalog: Catalog, con: Any, where: str, days: int) -> Report:
             title="Output length vs max_tokens",
         ),
         Table(
-            [Column("metric", "Total"), Column("value", "Value")],
+            [Column("metric", "Total"), Column("value", "Value", "row")],
             [
-                {"metric": "requests", "value": total.requests},
-                {"metric": "observed cost", "value": _usd_text(total.usd)},
-                {"metric": "monthly cost", "value": _usd_text(total.usd * scale)},
-                {"metric": "billed waste per month", "value": _usd_text(billed)},
-                {"metric": "unpriced requests", "value": total.unpriced_requests},
+                {"metric": "requests", "value": total.requests, "kind": "int"},
+                {"metric": "observed cost", "value": total.usd, "kind": "usd"},
+                {"metric": "monthly cost", "value": total.usd * scale, "kind": "usd"},
+                {"metric": "billed waste per month", "value": billed, "kind": "usd"},
+                {"metric": "unpriced requests", "value": total.unpriced_requests, "kind": "int"},
             ],
             title="Totals",
         ),
     ]
     return Report("audit logs", data, tables, notes, title="costctl audit logs")
-
-
-def _usd_text(value: Decimal) -> str:
-    from costctl.render.values import format_usd
-
-    return format_usd(value)
 
 
 def _has_rows(con: Any) -> bool:

@@ -223,15 +223,12 @@ def self_host_report(
         "break_even_tokens_per_month",
     ]
     kinds = {"utilisation": "pct"}
-    summary = [{"key": k, "value": data[k]} for k in summary_keys if k in data]
-    for row in summary:
-        if row["key"].endswith("_usd") and row["value"] is not None:
-            from costctl.render.values import format_usd
-
-            row["value"] = format_usd(row["value"])
-        elif row["key"] in kinds:
-            row["value"] = f"{Decimal(str(row['value'])) * 100:.1f}%"
-    tables = [Table([Column("key", "Quantity"), Column("value", "Value")], summary, title="Self-host")]
+    summary = [
+        {"key": k, "value": data[k], "kind": "usd" if k.endswith("_usd") else kinds.get(k, "text")}
+        for k in summary_keys
+        if k in data
+    ]
+    tables = [Table([Column("key", "Quantity"), Column("value", "Value", "row")], summary, title="Self-host")]
     if r.apis:
         tables.append(
             Table(

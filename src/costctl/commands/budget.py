@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from costctl.cost.price import price_usage, utc_today
+from costctl.cost.price import price_usage
 from costctl.errors import InputError
 from costctl.models import Usage
 from costctl.pricing.catalog import Catalog
 from costctl.report import Column, Report, Table
+from costctl.values import utc_today
 
 
 @dataclass(frozen=True)
@@ -207,3 +208,37 @@ def budget_report(decision: BudgetDecision, policy: BudgetPolicy, *, on: dt.date
         ],
         notes=decision.reasons(),
     )
+
+
+@dataclass(frozen=True)
+class BudgetRequest:
+    """`costctl estimate --budget ...`: one request (a prompt and its output cap) against a policy."""
+
+    models: Sequence[str]
+    prompt: str | None
+    max_tokens: int | None
+    policy: BudgetPolicy
+    on: dt.date
+    system: str | None = None
+
+
+def run_budget_check(catalog: Catalog, request: BudgetRequest) -> Report:
+    """The decision as a report; exit code 1 when the request is rejected (allow and fallback are 0)."""
+    if len(request.models) != 1:
+        raise InputError("a request budget checks one --model (the fallback goes in --fallback)")
+    if request.max_tokens is None:
+        raise InputError("a request budget needs --max-tokens N (the worst-case output)")
+    if request.prompt is None:
+        raise InputError("a request budget needs the prompt: --text, --file or stdin")
+    decision = check_request_budget(
+        request.prompt,
+        model=request.models[0],
+        max_tokens=request.max_tokens,
+        policy=request.policy,
+        catalog=catalog,
+        on=request.on,
+        system=request.system,
+    )
+    report = budget_report(decision, request.policy, on=request.on)
+    report.exit_code = 0 if decision.allowed else 1
+    return report

@@ -13,6 +13,8 @@ from costctl.models import CostBreakdown, ModelPrice, TokenCount, Usage
 from costctl.pricing.catalog import Catalog
 from costctl.report import Column, Report, Table
 
+NO_OUTPUT_NOTE = "no output token count given (--output-tokens or --max-tokens): output priced as 0 tokens"
+
 
 @dataclass(frozen=True)
 class PricedModel:
@@ -99,6 +101,7 @@ def estimate_usage(
     *,
     on: dt.date,
     batch: bool = False,
+    output_given: bool = True,
 ) -> Report:
     """Price a known usage on each model."""
     priced = []
@@ -106,7 +109,10 @@ def estimate_usage(
         model = catalog.get(name)
         count = TokenCount(usage.input_tokens, True, "given")
         priced.append(PricedModel(model, usage, count, price_usage(model, usage, on=on, batch=batch)))
-    return comparison_report(priced, on=on)
+    report = comparison_report(priced, on=on)
+    if not output_given:
+        report.notes.append(NO_OUTPUT_NOTE)
+    return report
 
 
 def estimate_text(
@@ -114,7 +120,7 @@ def estimate_text(
     model_names: Sequence[str],
     text: str,
     *,
-    output_tokens: int,
+    output_tokens: int | None,
     on: dt.date,
     system: str | None = None,
     batch: bool = False,
@@ -130,9 +136,14 @@ def estimate_text(
     for name in model_names:
         model = catalog.get(name)
         count = count_chat_tokens(messages, model.tokenizer)
-        usage = Usage(input_tokens=count.tokens, output_tokens=output_tokens)
+        usage = Usage(input_tokens=count.tokens, output_tokens=output_tokens or 0)
         priced.append(PricedModel(model, usage, count, price_usage(model, usage, on=on, batch=batch)))
-    return comparison_report(priced, on=on)
+    report = comparison_report(priced, on=on)
+    if not text.strip():
+        report.notes.append("the prompt is empty: only the chat framing is counted")
+    if output_tokens is None:
+        report.notes.append(NO_OUTPUT_NOTE)
+    return report
 
 
 def estimate_request(

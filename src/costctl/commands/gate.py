@@ -28,19 +28,16 @@ import fnmatch
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from costctl.errors import ExitCode, InputError
 from costctl.models import ZERO
 from costctl.report import SCHEMA_VERSION, Column, Report, Table
+from costctl.values import parse_number
 
 METRICS = ("monthly_cost", "increase", "increase_pct")
-# per level and step (GitHub REST "Update a check run"; docs/ci.md#github-actions)
-GITHUB_ANNOTATION_LIMIT = 10
-COMMENT_MARKER = "<!-- costctl:gate -->"
-COMMENT_LIMIT = 65_000  # GitHub rejects PR comments over 65,536 characters (docs/ci.md#github-actions)
 
 
 @dataclass(frozen=True)
@@ -105,15 +102,7 @@ class GateResult:
 
 
 def _money(value: Any, where: str, name: str) -> Decimal:
-    if isinstance(value, bool):
-        raise InputError(f"field {name!r} must be a number, got {value!r}", where=where)
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise InputError(f"field {name!r} must be a number, got {value!r}", where=where) from None
-    if not number.is_finite() or number < 0:
-        raise InputError(f"field {name!r} must be a non-negative number, got {value!r}", where=where)
-    return number
+    return parse_number(value, f"field {name!r}", where=where)
 
 
 def rules_from_config(raw: Mapping[str, Any], source: str) -> list[Rule]:
@@ -208,12 +197,9 @@ def _scoped(raw: Mapping[str, Any], where: str, field_name: str) -> Scoped:
     value = raw.get("monthly_cost_usd")
     if not isinstance(value, str):
         raise InputError(f"field {field_name!r} must be a decimal string, got {value!r}", where=where)
-    try:
-        cost = Decimal(value)
-    except InvalidOperation:
-        raise InputError(
-            f"field {field_name!r} must be a decimal string, got {value!r}", where=where
-        ) from None
+    cost = parse_number(
+        value, f"field {field_name!r}", where=where, minimum=None, expected="a decimal string"
+    )
     return Scoped(cost, bool(raw.get("complete", True)))
 
 
@@ -472,67 +458,61 @@ def gate_report(
     )
 
 
-def escape_data(text: str) -> str:
-    """GitHub workflow-command data escaping: % first, then CR and LF."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+# ------------------------------------------------------------------------------------------------ command
 
 
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+@dataclass(frozen=True)
+class GateRequest:
+    """What the gate is asked: thresholds from flags (added to the workload's `gate:` rules) and where the
+    baseline comes from (a previous run's JSON, or a git ref whose workload file is re-estimated)."""
+
+    workload_path: Path
+    on: dt.date
+    thresholds: Mapping[str, Decimal | None] = field(default_factory=dict)  # rules_from_flags' keywords
+    min_increase_usd: Decimal = ZERO
+    baseline_file: Path | None = None
+    baseline_ref: str | None = None
 
 
-def github_annotations(result: GateResult, *, file: str | None = None) -> list[str]:
-    """`::error`/`::warning` lines, at most 10 of each per step; the rest summed up in one `::notice`."""
-    lines: list[str] = []
-    counts = {"error": 0, "warning": 0}
-    skipped = 0
-    for r in result.results:
-        kind = {"fail": "error", "warn": "warning", "incomplete": "warning"}.get(r.status)
-        if kind is None:
-            continue
-        if counts[kind] >= GITHUB_ANNOTATION_LIMIT:
-            skipped += 1
-            continue
-        counts[kind] += 1
-        props = f"title={escape_property('costctl: ' + r.rule.name)}"
-        if file:
-            props = f"file={escape_property(file)},{props}"
-        lines.append(f"::{kind} {props}::{escape_data(r.message)}")
-    if skipped:
-        lines.append(f"::notice title=costctl::{skipped} more gate findings; see the step summary")
-    return lines
+def _baseline(catalog: Any, request: GateRequest, notes: list[str]) -> Baseline | None:
+    from costctl.commands.workload import project_workload
+
+    if request.baseline_file is not None:
+        return read_baseline(request.baseline_file)
+    if request.baseline_ref is None:
+        return None
+    ref, path = request.baseline_ref, request.workload_path
+    old = workload_at_ref(path, ref)
+    if old is None:
+        notes.append(f"{path.name} does not exist at {ref}; baseline is $0")
+        return Baseline(Scoped(ZERO, True), {}, f"{ref} (no workload)")
+    return baseline_from_projection(
+        project_workload(catalog, old, on=request.on, strict=False), f"{ref}:{path.name}"
+    )
 
 
-def junit_xml(result: GateResult, *, timestamp: dt.datetime | None = None) -> str:
-    """One testcase per rule: <failure> for a fail breach, <skipped> when undecidable."""
-    from xml.sax.saxutils import escape, quoteattr
+def run_gate(catalog: Any, workload: Any, request: GateRequest) -> Report:
+    """Evaluate the workload's rules and the flag thresholds against the baseline.
 
-    failures = sum(r.status == "fail" for r in result.results)
-    skipped = sum(r.status == "incomplete" for r in result.results)
-    out = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<testsuite name="costctl-gate" tests="{len(result.results)}" failures="{failures}" errors="0" '
-        f'skipped="{skipped}">',
-    ]
-    for r in result.results:
-        name = quoteattr(f"{r.rule.name} [{r.rule.scope}]")
-        out.append(f'  <testcase classname="costctl.gate.{r.rule.metric}" name={name}>')
-        if r.status == "fail":
-            out.append(
-                f'    <failure message={quoteattr(r.message)} type="threshold">{escape(r.message)}</failure>'
-            )
-        elif r.status == "incomplete":
-            out.append(f"    <skipped message={quoteattr(r.message)}/>")
-        elif r.status == "warn":
-            out.append(f"    <system-out>{escape('warning: ' + r.message)}</system-out>")
-        out.append("  </testcase>")
-    out.append("</testsuite>")
-    return "\n".join(out) + "\n"
+    The report is the workload projection's JSON plus a `gate` section (so its JSON is itself a baseline);
+    its `exit_code` is the gate's: 1 fail, 3 incomplete, else 0.
+    """
+    from costctl.commands.estimate import workload_report
+    from costctl.commands.workload import project_workload
 
-
-def comment_body(markdown: str) -> str:
-    """PR-comment body: a hidden marker (so a sticky-comment action updates it) and GitHub's size cap."""
-    body = f"{COMMENT_MARKER}\n{markdown}"
-    if len(body) > COMMENT_LIMIT:
-        body = body[: COMMENT_LIMIT - 40] + "\n\n…(truncated by costctl)\n"
-    return body
+    if request.baseline_file is not None and request.baseline_ref is not None:
+        raise InputError("give --baseline FILE or --baseline-ref REF, not both")
+    notes: list[str] = []
+    rules = rules_from_config(workload.gate, workload.source) if workload.gate else []
+    if request.baseline_file is None and request.baseline_ref is None:
+        for rule in [r for r in rules if r.metric != "monthly_cost"]:
+            notes.append(f"rule {rule.name!r} skipped: it needs --baseline FILE or --baseline-ref REF")
+            rules.remove(rule)
+    rules += rules_from_flags(**request.thresholds, min_increase_usd=request.min_increase_usd)
+    base = _baseline(catalog, request, notes)
+    projection = project_workload(catalog, workload, on=request.on, strict=False)
+    result = evaluate(rules, projection, base)
+    report = gate_report(projection, workload_report(projection), result, base)
+    report.notes[:0] = notes
+    report.exit_code = int(result.exit_code)
+    return report

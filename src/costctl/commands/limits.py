@@ -80,3 +80,23 @@ def spend_limits(baseline_usd: Decimal, *, users: int | None, source: str) -> Re
             "percent rule: soft at 80 %, hard at 120 % of expected spend",
         ],
     )
+
+
+def mau_limits(
+    mau: int | None, queries_per_user_per_day: Decimal | None, cost_per_query_usd: Decimal | None
+) -> Report:
+    """`estimate --limits --mau N --queries-per-user-per-day Q --cost-per-query C` (all three needed)."""
+    if mau is None or queries_per_user_per_day is None or cost_per_query_usd is None:
+        raise InputError(
+            "--limits needs --workload FILE, or --mau, --queries-per-user-per-day and --cost-per-query"
+        )
+    baseline = top_down_monthly(mau, queries_per_user_per_day, cost_per_query_usd)
+    return spend_limits(baseline, users=mau, source="MAU x queries/day x cost/query x 30")
+
+
+def workload_limits(catalog: Any, workload: Any, *, on: Any) -> Report:
+    """`estimate --workload FILE --limits`: limits around the workload's projected monthly spend."""
+    from costctl.commands.workload import project_workload
+
+    projection = project_workload(catalog, workload, on=on)
+    return spend_limits(projection.monthly_cost_usd, users=workload.users, source=str(workload.source))

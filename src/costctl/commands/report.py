@@ -74,14 +74,6 @@ class Rollups:
     active_users: dict[tuple[dt.date, tuple[str | None, ...]], int]
 
 
-def parse_month(value: str) -> dt.date:
-    text = value.strip()
-    try:
-        return dt.datetime.strptime(text, "%Y-%m").date()
-    except ValueError:
-        raise InputError(f"--month: expected YYYY-MM such as 2026-10, got {value!r}") from None
-
-
 def add_months(month: dt.date, n: int) -> dt.date:
     index = month.year * 12 + month.month - 1 + n
     return dt.date(index // 12, index % 12 + 1, 1)

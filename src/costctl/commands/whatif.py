@@ -189,12 +189,9 @@ def what_if(catalog: Catalog, workload: Workload, levers: Levers, *, on: dt.date
                     Column("description", "Lever"),
                     Column("monthly_cost_usd", "New monthly", "usd"),
                     Column("saving_usd", "Saving", "usd"),
-                    Column("saving_pct", "Saving %"),
+                    Column("saving_pct", "Saving %", "percent"),
                 ],
-                rows=[
-                    {**r, "saving_pct": f"{r['saving_pct']:.1f}%" if r["saving_pct"] is not None else None}
-                    for r in ranked
-                ],
+                rows=ranked,
             )
         ],
         notes=notes,

@@ -18,10 +18,7 @@ from decimal import Decimal
 
 from costctl.errors import MissingPriceError
 from costctl.models import MTOK, ZERO, CostBreakdown, ModelPrice, PriceCard, PriceKind, PricePeriod, Usage
-
-
-def utc_today() -> dt.date:
-    return dt.datetime.now(dt.timezone.utc).date()
+from costctl.values import utc_today
 
 
 def select_period(model: ModelPrice, on: dt.date | None) -> PricePeriod:

@@ -10,6 +10,7 @@ from costctl.render.values import plain_cell
 from costctl.report import Report
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+NUMERIC = ("usd", "int", "pct", "percent")
 
 
 def neutralise(cell: str, *, numeric: bool = False) -> str:
@@ -26,7 +27,7 @@ def csv_rows(columns: list[Any], rows: list[dict[str, Any]]) -> str:
     for row in rows:
         writer.writerow(
             [
-                neutralise(plain_cell(row.get(c.key), c.kind), numeric=c.kind in ("usd", "int", "pct"))
+                neutralise(plain_cell(row.get(c.key), c.kind_of(row)), numeric=c.kind_of(row) in NUMERIC)
                 for c in columns
             ]
         )

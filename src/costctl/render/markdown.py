@@ -24,7 +24,7 @@ def markdown_table(table: Table) -> str:
     lines = [head, align]
     rows = list(table.rows) + ([table.footer] if table.footer else [])
     for i, row in enumerate(rows):
-        cells = [escape_md(format_cell(row.get(c.key), c.kind)) for c in table.columns]
+        cells = [escape_md(format_cell(row.get(c.key), c.kind_of(row))) for c in table.columns]
         if table.footer is not None and i == len(rows) - 1:
             cells = [f"**{c}**" if c else c for c in cells]
         lines.append("| " + " | ".join(cells) + " |")

@@ -12,7 +12,7 @@ import unicodedata
 from costctl.render.values import format_cell
 from costctl.report import Report, Table
 
-_RIGHT = {"usd", "int", "pct"}
+_RIGHT = {"usd", "int", "pct", "percent"}
 
 
 def display_width(text: str) -> int:
@@ -36,9 +36,11 @@ def _clean(text: str) -> str:
 
 def table_text(table: Table) -> str:
     headers = [_clean(c.header) for c in table.columns]
-    body = [[_clean(format_cell(row.get(c.key), c.kind)) for c in table.columns] for row in table.rows]
+    body = [
+        [_clean(format_cell(row.get(c.key), c.kind_of(row))) for c in table.columns] for row in table.rows
+    ]
     footer = (
-        [_clean(format_cell(table.footer.get(c.key), c.kind)) for c in table.columns]
+        [_clean(format_cell(table.footer.get(c.key), c.kind_of(table.footer))) for c in table.columns]
         if table.footer
         else None
     )

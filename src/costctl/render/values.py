@@ -30,6 +30,8 @@ def format_cell(value: Any, kind: str) -> str:
         return format_usd(value)
     if kind == "pct" and isinstance(value, (Decimal, float, int)):
         return f"{Decimal(str(value)) * 100:.1f}%"
+    if kind == "percent" and isinstance(value, (Decimal, float, int)):
+        return f"{Decimal(str(value)):.1f}%"
     if kind == "int" and isinstance(value, int):
         return f"{value:,}"
     if kind == "exact" and isinstance(value, bool):
