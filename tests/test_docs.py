@@ -228,7 +228,14 @@ def test_documented_commands_run_as_shown(document: str, tmp_path: Path):
         return
     repo = _copy_of_repository(tmp_path / "repo")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    bin_dir = Path(sys.executable).parent
+    if not (bin_dir / "costctl").exists():  # not installed as a console script: run the module instead
+        bin_dir = tmp_path / "bin"
+        bin_dir.mkdir()
+        shim = bin_dir / "costctl"
+        shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m costctl "$@"\n', encoding="utf-8")
+        shim.chmod(0o755)
+    env["PATH"] = str(bin_dir) + os.pathsep + env.get("PATH", "")
     env.setdefault("COSTCTL_CACHE_DIR", str(tmp_path / "cache"))
     failures = []
     for number, command, expected in commands:
