@@ -68,8 +68,8 @@ def test_invalid_rules_name_the_problem(data: object, message: str) -> None:
 def test_bad_yaml_and_missing_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("feature: {from: [\n")
-    with pytest.raises(InputError, match="not valid YAML") as err:
+    with pytest.raises(InputError, match="malformed YAML") as err:
         TagRules.load(bad)
     assert str(bad) in err.value.line()
-    with pytest.raises(InputError, match="cannot read tag rules"):
+    with pytest.raises(InputError, match="tag rules file not found"):
         TagRules.load(tmp_path / "missing.yaml")

@@ -100,7 +100,7 @@ def test_incomplete_increase_is_undecidable(tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("{not json", "not JSON"),
+        ("{not json", "not valid JSON"),
         ('{"schema_version": 2, "monthly_cost_usd": "1", "components": []}', "schema version 2"),
         ('{"schema_version": 1}', "monthly_cost_usd"),
     ],

@@ -7,7 +7,8 @@ or raises `InputError` with one line saying what was found and what was expected
 through `str()` first, so `0.1` becomes `Decimal('0.1')`, never its binary expansion.
 
 Amounts and counts are bounded (`MAX_AMOUNT`, `MAX_TOKENS`): a figure above them is a typo, not a plan,
-and an unbounded one would overflow exact decimal arithmetic further down.
+and an unbounded one would overflow exact decimal arithmetic further down (costctl.numbers holds the
+bounds and the Decimal context).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from costctl.errors import InputError
+from costctl.numbers import MAX_TOKENS, MAX_USD
 
-MAX_AMOUNT = Decimal(10) ** 15  # USD, requests, users: anything above a quadrillion is a typo
-MAX_TOKENS = 10**15
+MAX_AMOUNT = MAX_USD  # USD, requests: anything above a quadrillion is a typo
+MAX_USERS = 10**10  # more than everyone alive
 
 
 def utc_today() -> dt.date:

@@ -23,20 +23,9 @@ T = TypeVar("T")
 
 def read_yaml(path: Path, *, what: str) -> Any:
     """Parse a YAML file; every failure is one InputError line naming the file."""
-    import yaml
+    from costctl.inputs import parse_yaml, read_text
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{what}: file not found", where=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{what}: cannot read file ({exc})", where=str(path)) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{what}: not valid YAML{at}", where=str(path)) from None
+    return parse_yaml(read_text(path, f"{what}: file"), where=str(path), what=f"{what} YAML")
 
 
 def to_decimal(value: Any, field: str) -> Decimal:

@@ -46,8 +46,11 @@ def _root(
 
 def build_app(only: str | None = None) -> typer.Typer:
     """The CLI with every command, or with just `only` (same behaviour for that command, less start-up)."""
+    from costctl.cli.guard import CostctlGroup
+
     root = typer.Typer(
         name="costctl",
+        cls=CostctlGroup,
         help=HELP,
         no_args_is_help=True,
         add_completion=False,

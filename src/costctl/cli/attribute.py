@@ -36,14 +36,9 @@ def parse_named_usd(values: list[str] | None, flag: str) -> dict[str, Decimal]:
 
 
 def load_budgets_file(path: Path) -> dict[str, Decimal]:
-    import yaml
+    from costctl.inputs import read_yaml
 
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("budgets file not found", where=str(path)) from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError(f"cannot read budgets file ({type(exc).__name__})", where=str(path)) from None
+    doc = read_yaml(path, "budgets file")
     if isinstance(doc, dict) and isinstance(doc.get("budgets"), dict):
         doc = doc["budgets"]
     if not isinstance(doc, dict):

@@ -47,13 +47,17 @@ OverlayOpt = Annotated[
 
 
 def note(message: str) -> None:
+    from costctl.render.text import inert
+
     sys.stdout.flush()
-    print(f"costctl: {message}", file=sys.stderr)
+    print(f"costctl: {inert(message)}", file=sys.stderr)
 
 
 def fail(error: CostctlError) -> NoReturn:
+    from costctl.render.text import inert
+
     sys.stdout.flush()
-    print(f"costctl: error: {error.line()}", file=sys.stderr)
+    print(f"costctl: error: {inert(error.line())}", file=sys.stderr)
     raise typer.Exit(int(error.exit_code))
 
 

@@ -22,7 +22,7 @@ from costctl.cli.estimate_modes import (
 )
 from costctl.errors import InputError
 from costctl.report import Format
-from costctl.values import parse_count, parse_number, parse_usd
+from costctl.values import MAX_USERS, parse_count, parse_number, parse_usd
 
 
 @handle_errors
@@ -77,16 +77,17 @@ def estimate(
     from costctl.commands import estimate as cmd
 
     day, models = parse_day(at), split_models(model)
-    for flag, value in (
-        ("--max-tokens", max_tokens),
-        ("--cap-output", cap_output),
-        ("--months", months),
-        ("--mau", mau),
-        ("--input-tokens", input_tokens),
-        ("--output-tokens", output_tokens),
-    ):
+    counts = {"--input-tokens": input_tokens, "--output-tokens": output_tokens, "--max-tokens": max_tokens,
+              "--cached-input-tokens": cached_input_tokens, "--cache-write-tokens": cache_write_tokens,
+              "--cache-write-1h-tokens": cache_write_1h_tokens, "--reasoning-tokens": reasoning_tokens,
+              "--cap-output": cap_output, "--max-input-tokens": max_input_tokens,
+              "--max-output-tokens": max_output_tokens, "--max-total-tokens": max_total_tokens,
+              "--months": months}  # fmt: skip
+    for flag, value in counts.items():
         if value is not None:
-            parse_count(value, flag)  # fmt: skip
+            parse_count(value, flag)
+    if mau is not None:
+        parse_count(mau, "--mau", maximum=MAX_USERS)
     cat = catalog(pricing, pricing_overlay)
     out_tokens = max_tokens if max_tokens is not None else output_tokens
     if workload is not None:

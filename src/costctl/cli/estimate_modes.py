@@ -9,7 +9,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from costctl.errors import InputError
 from costctl.values import parse_count, parse_fraction, parse_number, parse_percent, parse_usd
 
 if TYPE_CHECKING:
@@ -26,28 +25,15 @@ def optional(parse: Callable[[Any, str], T], value: Any, flag: str) -> T | None:
 
 
 def read_text(path: Path, flag: str) -> str:
-    if path.is_dir():
-        raise InputError(f"{flag}: expected a file, got a directory", where=str(path))
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{flag}: file not found", where=str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError(f"{flag}: file is not UTF-8 text", where=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"{flag}: cannot read file ({exc.strerror})", where=str(path)) from None
+    from costctl.inputs import read_text as read
+
+    return read(path, f"{flag}: file")
 
 
 def read_json(path: Path, flag: str) -> object:
-    import json
+    from costctl.inputs import parse_json
 
-    raw = read_text(path, flag)
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{flag}: not valid JSON (line {exc.lineno}: {exc.msg})", where=str(path)) from None
-    except RecursionError:
-        raise InputError(f"{flag}: JSON nested too deeply", where=str(path)) from None
+    return parse_json(read_text(path, flag), where=str(path), what=f"{flag}: the file")
 
 
 def budget_request(

@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 
-from costctl.cli.common import FormatOpt, OutputOpt, emit, handle_errors
+from costctl.cli.common import FormatOpt, OutputOpt, OverlayOpt, PricingDirOpt, catalog, emit, handle_errors
 from costctl.report import Format
 
 app = typer.Typer(
-    help="Install and inspect the tiktoken encodings that make OpenAI token counts exact.",
+    help="Count tokens of a raw text; install and inspect the tiktoken encodings behind exact counts.",
     no_args_is_help=True,
 )
 
@@ -78,3 +78,49 @@ def status(encodings: EncodingOpt = None, fmt: FormatOpt = Format.TABLE, output:
     from costctl.tokens.fetch import status as run_status
 
     emit(run_status(_names(encodings)), fmt, output)
+
+
+@app.command("count")
+@handle_errors
+def count(
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", "-m", help="Count with this model's tokenizer; repeat or comma-separate."),
+    ] = None,
+    encodings: Annotated[
+        list[str] | None,
+        typer.Option("--encoding", "-e", help="Count with this encoding (o200k_base, cl100k_base, ...)."),
+    ] = None,
+    text: Annotated[str | None, typer.Option("--text", "-t", help="The text to count.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="File holding the text.")] = None,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    pricing: PricingDirOpt = None,
+    pricing_overlay: OverlayOpt = None,
+) -> None:
+    """Count the tokens of a raw text (no chat framing): what an embeddings request bills.
+
+    Examples:
+
+      costctl tokens count -m text-embedding-3-small --text "tiktoken is great!"
+
+      costctl tokens count --encoding o200k_base --file prompt.txt
+    """
+    import sys
+
+    from costctl.cli.options import split_models
+    from costctl.commands.tokens import count_report
+    from costctl.errors import InputError
+    from costctl.inputs import read_text
+
+    if text is not None and file is not None:
+        raise InputError("give the text with --text or --file, not both")
+    if text is None and file is not None:
+        text = read_text(file, "--file: file")
+    if text is None:
+        if sys.stdin.isatty():
+            raise InputError("nothing to count: give --text, --file, or pipe the text on stdin")
+        text = sys.stdin.read()
+    models = split_models(model)
+    cat = catalog(pricing, pricing_overlay) if models else None
+    emit(count_report(text, catalog=cat, models=models, encodings=split_models(encodings)), fmt, output)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from costctl.cost.context import context_overflow
 from costctl.cost.price import price_usage
 from costctl.errors import InputError
 from costctl.models import Usage
@@ -141,13 +142,16 @@ def check_request_budget(
         count = count_chat_tokens(messages, price.tokenizer, tools=tools)
         usage = Usage(input_tokens=count.tokens, output_tokens=max_tokens)
         cost = price_usage(price, usage, on=day).total_usd
+        # a request the provider would refuse is never allowed, whatever it would cost
+        overflow = context_overflow(price, usage)
         candidate = Candidate(
             model=price.id,
             input_tokens=count.tokens,
             input_tokens_exact=count.exact,
             output_tokens=max_tokens,
             estimated_cost_usd=cost,
-            violations=_violations(policy, count.tokens, max_tokens, cost),
+            violations=_violations(policy, count.tokens, max_tokens, cost)
+            + ((overflow,) if overflow else ()),
         )
         candidates.append(candidate)
         if candidate.ok:

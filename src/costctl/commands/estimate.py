@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from costctl.cost.context import context_overflow
 from costctl.cost.price import price_usage
 from costctl.models import CostBreakdown, ModelPrice, TokenCount, Usage
 from costctl.pricing.catalog import Catalog
@@ -82,6 +83,9 @@ def comparison_report(priced: Sequence[PricedModel], *, on: dt.date, title: str 
     if any(not p.input_count.exact for p in ordered):
         notes.append("approximate token counts are marked 'approximate'; see README 'Token counts'")
     for p in ordered:
+        overflow = context_overflow(p.model, p.usage)
+        if overflow:
+            notes.append(f"warning: {overflow} (if these tokens are a sum of many requests, ignore this)")
         if p.cost.long_context_applied:
             notes.append(
                 f"{p.model.id}: prompt exceeds the long-context threshold; every token at the tier rate"
@@ -125,23 +129,35 @@ def estimate_text(
     system: str | None = None,
     batch: bool = False,
 ) -> Report:
-    """Count a prompt with each model's tokenizer (chat-framed as a user message after an optional system
-    message) and price it."""
-    from costctl.tokens.counting import count_chat_tokens
+    """Count a prompt with each model's tokenizer and price it. A chat model bills the text framed as a user
+    message after an optional system message; an embedding model bills the raw text, no framing."""
+    from costctl.errors import InputError
+    from costctl.tokens.counting import count_chat_tokens, count_text_tokens
 
     messages = ([{"role": "system", "content": system}] if system else []) + [
         {"role": "user", "content": text}
     ]
     priced = []
+    embedding = []
     for name in model_names:
         model = catalog.get(name)
-        count = count_chat_tokens(messages, model.tokenizer)
+        if model.kind == "embedding":
+            if system:
+                raise InputError(f"--system does not apply to the embedding model {model.id!r}")
+            count = count_text_tokens(text, model.tokenizer)
+            embedding.append(model.id)
+        else:
+            count = count_chat_tokens(messages, model.tokenizer)
         usage = Usage(input_tokens=count.tokens, output_tokens=output_tokens or 0)
         priced.append(PricedModel(model, usage, count, price_usage(model, usage, on=on, batch=batch)))
     report = comparison_report(priced, on=on)
+    if embedding:
+        report.notes.append(
+            f"{', '.join(embedding)}: embedding model, the raw text is counted (no chat framing)"
+        )
     if not text.strip():
         report.notes.append("the prompt is empty: only the chat framing is counted")
-    if output_tokens is None:
+    if output_tokens is None and len(embedding) < len(priced):
         report.notes.append(NO_OUTPUT_NOTE)
     return report
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -180,17 +179,9 @@ def rules_from_flags(
 
 def read_baseline(path: Path) -> Baseline:
     """A previous run's JSON. Its `schema_version` must be ours (another version: exit 2)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("baseline file not found", where=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read baseline ({exc})", where=str(path)) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"baseline is not JSON (line {exc.lineno}: {exc.msg})", where=str(path)) from None
-    return baseline_from_json(data, str(path))
+    from costctl.inputs import read_json
+
+    return baseline_from_json(read_json(path, "baseline file"), str(path))
 
 
 def _scoped(raw: Mapping[str, Any], where: str, field_name: str) -> Scoped:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -282,12 +281,9 @@ def _diff(model: str, field: str, mine: Decimal | None, theirs: Decimal, where: 
 
 
 def check_against(catalog: Catalog, path: Path, *, on: dt.date) -> Report:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("file not found", where=str(path)) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"not a readable JSON price file ({exc})", where=str(path)) from None
+    from costctl.inputs import read_json
+
+    raw = read_json(path, "JSON price file")
     if isinstance(raw, list) and raw and isinstance(raw[0], dict) and "models" in raw[0]:
         source = "genai-prices"
         rows, compared = _diff_rows_genai_prices(catalog, raw, on)

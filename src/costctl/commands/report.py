@@ -12,7 +12,6 @@ The rollups run once per report (`run_rollups`), so the bench can time them apar
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -311,12 +310,9 @@ def _dict_rows(value: Any) -> list[dict[str, Any]]:
 
 def load_audit(path: Path) -> dict[str, Any]:
     """The JSON written by `costctl audit ... --format json`."""
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("audit file not found", where=str(path)) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read as JSON ({type(exc).__name__})", where=str(path)) from None
+    from costctl.inputs import read_json
+
+    payload = read_json(path, "audit file")
     if not isinstance(payload, dict) or not str(payload.get("command", "")).startswith("audit"):
         raise InputError("expected the JSON of `costctl audit ... --format json`", where=str(path))
     return payload

@@ -48,14 +48,15 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from costctl.cost.context import context_overflow
 from costctl.errors import InputError, MissingPriceError
 from costctl.models import ZERO, CostBreakdown, ModelPrice, Usage
+from costctl.numbers import MAX_TOKENS_PER_REQUEST
 from costctl.pricing.catalog import Catalog
 
 DEFAULT_DAYS_PER_MONTH = 30
 # Beyond this a figure is a typo, not a workload (10^12 requests a month is ~400k requests a second).
 MAX_REQUESTS_PER_MONTH = Decimal(10) ** 12
-MAX_TOKENS_PER_REQUEST = 100_000_000
 MAX_MESSAGES_PER_SESSION = 10_000
 OPENAI_CACHE_MIN = 1024
 # docs/audit.md#prompt-caching-rules-by-provider: cache hits in increments of 128 tokens after 1,024
@@ -507,6 +508,9 @@ def _price_share(
     what: str,
 ) -> None:
     """Price `requests` identical requests split into cache hits/misses and batch/standard."""
+    overflow = context_overflow(model, Usage(input_tokens=prefix + rest_input, output_tokens=output))
+    if overflow and requests:
+        raise InputError(f"{what}: every request is too large to send: {overflow}")
     cached = cacheable_prefix(model, prefix) if hit_rate > 0 else 0
     card = model.current.standard
     writes = cached > 0 and (card.cache_write_5m is not None)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from costctl.errors import InputError
+from costctl.inputs import loads
 from costctl.logs.schema import COLUMN_NAMES, Reject
 
 GENERIC_FORMATS = ("jsonl", "csv", "parquet")
@@ -91,14 +91,9 @@ def parse_map_flags(values: list[str] | None) -> dict[str, str]:
 
 
 def load_mapping_file(path: Path) -> tuple[dict[str, str], str | None]:
-    import yaml
+    from costctl.inputs import read_yaml
 
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("mapping file not found", where=str(path)) from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError(f"cannot read mapping file ({type(exc).__name__})", where=str(path)) from None
+    doc = read_yaml(path, "mapping file")
     files_glob = None
     if isinstance(doc, dict) and isinstance(doc.get("columns"), dict):
         files_glob = doc.get("files")
@@ -153,7 +148,7 @@ def sample_json_keys(path: Path, limit: int = 200) -> set[str]:
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
+                obj = loads(line)
             except ValueError:
                 continue
             if isinstance(obj, dict):
@@ -188,7 +183,7 @@ def sniff_generic(path: Path, mapping: ColumnMapping) -> str | None:
             if seen > 20:
                 break
             try:
-                obj = json.loads(line)
+                obj = loads(line)
             except ValueError:
                 continue
             if isinstance(obj, dict) and (mapping or CANONICAL_MARKERS <= set(obj)):
@@ -216,7 +211,7 @@ def read_canonical_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Reje
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
+                obj = loads(line)
             except ValueError:
                 yield number, Reject("not valid JSON (truncated or malformed line)")
                 continue

@@ -62,15 +62,9 @@ class TagRules:
 
     @classmethod
     def load(cls, path: Path) -> TagRules:
-        import yaml  # only here: STYLE.md keeps heavy imports out of module level
+        from costctl.inputs import read_yaml
 
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise InputError(f"cannot read tag rules: {exc.strerror}", where=str(path)) from exc
-        except yaml.YAMLError as exc:
-            raise InputError(f"not valid YAML: {str(exc).splitlines()[0]}", where=str(path)) from exc
-        return cls.from_mapping(data, where=str(path))
+        return cls.from_mapping(read_yaml(path, "tag rules file"), where=str(path))
 
     @classmethod
     def from_mapping(cls, data: Any, *, where: str = "<rules>") -> TagRules:

@@ -17,7 +17,13 @@ from costctl.cache import cache_dir, caching_disabled
 from costctl.errors import PricingError, UnknownModelError
 from costctl.models import ModelPrice
 from costctl.pricing import loader as loader_module
-from costctl.pricing.loader import default_overlays, default_pricing_dir, load_models, table_files
+from costctl.pricing.loader import (
+    ENV_OVERLAY,
+    default_overlays,
+    default_pricing_dir,
+    load_models,
+    table_files,
+)
 
 # Snapshot suffixes that name the same priced model: -2024-07-18, -20250514, @20240620, -v1:0 (Bedrock).
 _DATE_SUFFIX = re.compile(r"(-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|@latest|-v\d+:\d+|:\d+)$")
@@ -82,17 +88,42 @@ class Catalog:
         return model
 
 
-def _cache_file(files: list[Path]) -> Path | None:
-    """Where a parsed catalog for exactly these files (paths, sizes, mtimes) is cached, or None if disabled."""
+def _cache_file(tables: list[Path], overlays: list[Path]) -> Path | None:
+    """Where a parsed catalog for exactly these inputs is cached, or None if disabled.
+
+    The key covers every input of the answer: costctl's version, the code that defines and parses what is
+    pickled, and the bytes of every table and overlay in order (a hash of the content, not a size and a
+    modification time, so an edit within the same clock tick still misses). Reading and hashing the YAML
+    costs well under a millisecond; parsing it is what the cache saves."""
     if caching_disabled():
         return None
     digest = hashlib.sha256(f"{__version__}|{sys.version_info[:2]}".encode())
-    # the code that defines what is pickled is part of the key: a changed dataclass never meets an old pickle
-    code = [Path(models_module.__file__ or ""), Path(loader_module.__file__ or "")]
-    for path in [*code, *files]:
-        stat = path.stat()
-        digest.update(f"|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    code = [Path(models_module.__file__ or ""), Path(loader_module.__file__ or ""), Path(__file__)]
+    for role, paths in (("code", code), ("table", tables), ("overlay", overlays)):
+        for path in paths:
+            digest.update(f"|{role}|{path.resolve()}|".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
     return cache_dir() / f"catalog-{digest.hexdigest()[:32]}.pickle"
+
+
+def check_overlay_paths(paths: list[Path]) -> None:
+    """Every overlay the user named must be a readable file, cache or no cache: a missing overlay would
+    otherwise give list prices instead of the negotiated ones, silently."""
+    for path in paths:
+        where = str(path)
+        try:
+            if path.is_dir():
+                raise PricingError("pricing overlay is a folder; expected a YAML file", where=where)
+            if not path.exists():
+                if path.is_symlink():
+                    raise PricingError("pricing overlay is a broken symlink or a symlink loop", where=where)
+                raise PricingError(
+                    f"pricing overlay not found (from --pricing-overlay or ${ENV_OVERLAY})", where=where
+                )
+            with path.open("rb"):
+                pass
+        except OSError as exc:  # a symlink loop, no permission
+            raise PricingError(f"cannot read pricing overlay ({exc.strerror or exc})", where=where) from None
 
 
 def load_catalog(directory: Path | str | None = None, overlays: Iterable[Path | str] = ()) -> Catalog:
@@ -100,13 +131,16 @@ def load_catalog(directory: Path | str | None = None, overlays: Iterable[Path | 
 
     Parsing and validating the YAML costs ~100 ms, more than the rest of an estimate, so the validated
     catalog is cached (pickle, keyed by the exact files, sizes and mtimes, and the costctl version) under
-    ~/.cache/costctl; any edit to a table invalidates it. COSTCTL_NO_CACHE=1 disables the cache.
+    ~/.cache/costctl; any edit to a table invalidates it. The cache never changes an answer: what the
+    user named (the directory, each overlay) is validated before it is consulted, and its key is the
+    content of every input (`_cache_file`). COSTCTL_NO_CACHE=1 disables the cache.
     """
     root = Path(directory) if directory is not None else default_pricing_dir()
     overlay_paths = [Path(p) for p in overlays] or default_overlays()
-    files = table_files(root) + [p for p in overlay_paths if p.is_file()]
+    check_overlay_paths(overlay_paths)
+    tables = table_files(root)
     try:
-        cache = _cache_file(files)
+        cache = _cache_file(tables, overlay_paths)
     except OSError:
         cache = None
     if cache is not None and cache.is_file():

@@ -16,6 +16,7 @@ from typing import Any
 
 from costctl.errors import PricingError
 from costctl.models import FineTuning, LongContextTier, ModelPrice, PriceCard, PricePeriod
+from costctl.numbers import MAX_USD_PER_MTOK
 
 SCHEMA_ID = "costctl/pricing@1"
 ENV_PRICING_DIR = "COSTCTL_PRICING"
@@ -67,27 +68,29 @@ def default_pricing_dir() -> Path:
 
 
 def default_overlays() -> list[Path]:
+    """`$COSTCTL_PRICING_OVERLAY`: paths separated by the OS path separator. An empty entry (`a.yaml::b.yaml`,
+    a trailing `:`) is a mistake worth saying, not something to skip."""
     env = os.environ.get(ENV_OVERLAY)
-    return [Path(p) for p in env.split(os.pathsep) if p] if env else []
+    if not env:
+        return []
+    parts = env.split(os.pathsep)
+    if any(not p.strip() for p in parts):
+        raise PricingError(
+            f"${ENV_OVERLAY} has an empty entry in {env!r}; separate overlay files with {os.pathsep!r}"
+        )
+    return [Path(p) for p in parts]
 
 
 def read_yaml(path: Path) -> Any:
-    import yaml
+    """A YAML file, every failure (missing, a folder, bad bytes, bad YAML, an impossible date) one
+    PricingError line (costctl/inputs.py)."""
+    from costctl.errors import InputError
+    from costctl.inputs import read_yaml as read
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PricingError("file not found", where=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PricingError(f"cannot read: {exc}", where=str(path)) from None
-    try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - safe loader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise PricingError(f"malformed YAML: {problem}", where=f"{path}{line}") from None
+        return read(path, "file")
+    except InputError as exc:
+        raise PricingError(exc.message, where=exc.where) from None
 
 
 class _Ctx:
@@ -125,6 +128,8 @@ def parse_price(ctx: _Ctx, field: str, value: Any) -> Decimal:
         raise ctx.fail(f"field {field!r} must be a finite number, got {value!r}")
     if number < 0:
         raise ctx.fail(f"field {field!r} must not be negative, got {value!r}")
+    if number > MAX_USD_PER_MTOK:
+        raise ctx.fail(f"field {field!r} must be at most {MAX_USD_PER_MTOK:,} USD, got {value!r}")
     return number
 
 
@@ -347,10 +352,16 @@ def load_models(directory: Path, overlays: Iterable[Path] = ()) -> list[ModelPri
             order.append(key)
     for path in overlays:
         defaults, models = read_table(path)
+        seen: set[str] = set()
         for raw in models:
             if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
                 raise _Ctx(path).fail("every overlay entry needs a string 'id'")
             key = raw["id"]
+            if key in seen:
+                raise _Ctx(path, key).fail(
+                    "duplicate model id in this overlay: which entry wins would be a guess"
+                )
+            seen.add(key)
             if key in entries:
                 base_path, base_raw, base_defaults = entries[key]
                 merged_defaults = {**base_defaults, **defaults}

@@ -14,8 +14,6 @@ jinja2 is imported inside the function that renders (the CLI stays light for `--
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +22,8 @@ from urllib.parse import quote
 
 from costctl import __version__
 from costctl.render import svg
-from costctl.render.csv_ import neutralise
+from costctl.render.csv_ import csv_text as write_csv
+from costctl.render.csv_ import is_number
 from costctl.render.json_ import to_jsonable
 from costctl.render.markdown import escape_md
 from costctl.render.values import format_cell, format_usd, plain_cell
@@ -62,15 +61,8 @@ def signed_pct(value: Any) -> str:
 
 
 def csv_text(header: list[str], rows: list[list[Any]]) -> str:
-    """CSV with exact decimals; text cells that a spreadsheet would run as a formula are neutralised."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([neutralise(h) for h in header])
-    for row in rows:
-        writer.writerow(
-            [neutralise(plain_cell(v, "text"), numeric=isinstance(v, (int, Decimal, float))) for v in row]
-        )
-    return buf.getvalue()
+    """CSV with exact decimals, every cell made inert (render/csv_.py)."""
+    return write_csv(header, ([(plain_cell(v, "text"), is_number(v)) for v in row] for row in rows))
 
 
 def data_uri(text: str) -> str:

@@ -1,4 +1,4 @@
-"""JSON: money as decimal strings in `*_usd` fields, never floats."""
+"""JSON: money as decimal strings in `*_usd` fields, never floats; control and bidi characters escaped."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from costctl.render.text import json_inert
 from costctl.report import SCHEMA_VERSION, Report
 
 _CENT = Decimal("0.01")
@@ -44,4 +45,4 @@ def to_jsonable(value: Any, key: str = "") -> Any:
 
 def render_json(report: Report) -> str:
     payload = {"schema_version": SCHEMA_VERSION, "command": report.command, **report.data}
-    return json.dumps(to_jsonable(payload), indent=2, ensure_ascii=False) + "\n"
+    return json_inert(json.dumps(to_jsonable(payload), indent=2, ensure_ascii=False)) + "\n"

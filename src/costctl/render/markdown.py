@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from costctl.render.text import inert
 from costctl.render.values import format_cell
 from costctl.report import Report, Table
 
@@ -9,8 +10,10 @@ _RIGHT = {"usd", "int", "pct"}
 
 
 def escape_md(text: str) -> str:
+    """Inert text (control characters escaped, CR/LF/tab as spaces) with markdown and HTML syntax escaped."""
     return (
-        text.replace("\\", "\\\\")
+        inert(text)
+        .replace("\\", "\\\\")
         .replace("|", "\\|")
         .replace("\n", " ")
         .replace("<", "&lt;")

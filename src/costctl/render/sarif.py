@@ -11,6 +11,7 @@ from typing import Any
 
 from costctl import __version__
 from costctl.render.json_ import to_jsonable
+from costctl.render.text import json_inert
 from costctl.report import Report
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -92,4 +93,4 @@ def render_sarif(report: Report) -> str:
             }
         ],
     }
-    return json.dumps(to_jsonable(sarif), indent=2, ensure_ascii=False) + "\n"
+    return json_inert(json.dumps(to_jsonable(sarif), indent=2, ensure_ascii=False)) + "\n"

@@ -2,13 +2,14 @@
 
 rich is not used here on purpose: importing and laying out a rich table cost ~180 ms per command, more than
 everything else `costctl estimate` does (bench/bench_estimate.py). Cells are plain text: nothing in a cell is
-interpreted as markup.
+interpreted as markup, and control characters are shown as escapes (render/text.py).
 """
 
 from __future__ import annotations
 
 import unicodedata
 
+from costctl.render.text import inert
 from costctl.render.values import format_cell
 from costctl.report import Report, Table
 
@@ -31,7 +32,8 @@ def _pad(text: str, width: int, right: bool) -> str:
 
 
 def _clean(text: str) -> str:
-    return text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    """One line of inert text: control and bidi characters escaped, CR/LF/tab as spaces (render/text.py)."""
+    return inert(text)
 
 
 def table_text(table: Table) -> str:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from costctl.errors import InputError
+from costctl.inputs import JsonTooDeep, loads
 from costctl.logs.schema import CANONICAL_COLUMNS
 from costctl.rollup.spec import (
     AGGREGATED_REQUESTS_TAG,
@@ -392,7 +393,9 @@ def check_jsonl_sample(source: str, lines: list[str]) -> None:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = loads(line)
+        except JsonTooDeep:
+            raise InputError(f"line {number} is JSON nested too deeply to read", where=source) from None
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"line {number} is not JSON ({exc.msg}), expected one object per line", where=source

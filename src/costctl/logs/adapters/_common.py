@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TextIO
 
+from costctl.inputs import JsonTooDeep, loads
 from costctl.logs.schema import COLUMN_NAMES, Reject
 from costctl.logs.timestamps import TimestampError, parse_timestamp
 
@@ -102,21 +103,29 @@ def _first_content_line(fh: TextIO) -> tuple[str | None, int, list[str]]:
 
 def _is_single_json(line: str) -> bool:
     try:
-        json.loads(line)
+        loads(line)
     except ValueError:
         return False
     return True
 
 
 def _iter_jsonl(fh: TextIO, first_line: str, first_no: int) -> Iterator[tuple[int, Any]]:
-    yield first_no, json.loads(first_line)
+    yield first_no, loads(first_line)
     for number, line in enumerate(fh, first_no + 1):
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line)
+            yield number, loads(line)
         except ValueError as exc:
             yield number, BadJson(f"invalid JSON (truncated line?): {exc}")
+
+
+def raw_decode(decoder: json.JSONDecoder, text: str, pos: int) -> tuple[Any, int]:
+    """`decoder.raw_decode`, with JSON nested too deeply to parse as a ValueError (a bad record)."""
+    try:
+        return decoder.raw_decode(text, pos)
+    except RecursionError:
+        raise JsonTooDeep("JSON nested too deeply to read") from None
 
 
 def _iter_document(text: str) -> Iterator[tuple[int, Any]]:
@@ -129,7 +138,7 @@ def _iter_document(text: str) -> Iterator[tuple[int, Any]]:
             return
         line = text.count("\n", 0, pos) + 1
         try:
-            value, end = decoder.raw_decode(text, pos)
+            value, end = raw_decode(decoder, text, pos)
         except ValueError as exc:
             yield line, BadJson(f"invalid JSON (truncated document?): {exc}")
             # Resynchronise on the next line that starts an object at column 0.
@@ -199,7 +208,7 @@ def obj(value: Any, name: str) -> dict[str, Any]:
         return {}
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = loads(value)
         except ValueError as exc:
             raise RecordError(f"{name} is a string that is not JSON: {value[:60]!r}") from exc
         if value is None:
@@ -213,7 +222,7 @@ def maybe_json(value: Any) -> Any:
     """Decode a JSON string if it is one; anything else unchanged."""
     if isinstance(value, str) and value[:1] in "[{":
         try:
-            return json.loads(value)
+            return loads(value)
         except ValueError:
             return value
     return value
