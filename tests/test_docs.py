@@ -248,3 +248,60 @@ def test_documented_commands_run_as_shown(document: str, tmp_path: Path):
                 f"{document}:{number}: `{command}` exited {proc.returncode}, expected {expected}\n    {tail}"
             )
     assert not failures, "\n".join(failures)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Pointers into docs/ resolve: comments and messages cite `docs/<page>.md#<section>`, and those must exist.
+
+_POINTER = re.compile(r"\bdocs/([\w-]+\.md)(?:#([\w-]+))?")
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def heading_anchors(markdown: str) -> set[str]:
+    """GitHub's anchors: lower case, punctuation other than `-` and `_` dropped, spaces as `-`."""
+    anchors = set()
+    for line in markdown.splitlines():
+        heading = re.match(r"^#{1,6}\s+(.+?)\s*#*\s*$", line)
+        if heading:
+            text = re.sub(r"[^\w\- ]", "", heading.group(1).lower())
+            anchors.add(text.replace(" ", "-"))
+    return anchors
+
+
+def test_heading_anchors_follow_github():
+    assert heading_anchors("## Output length: what is and is not billed\n### Tag rules (`--rules FILE`)") == {
+        "output-length-what-is-and-is-not-billed",
+        "tag-rules---rules-file",
+    }
+
+
+def test_every_pointer_into_docs_resolves():
+    docs = {p.name: heading_anchors(p.read_text(encoding="utf-8")) for p in (ROOT / "docs").glob("*.md")}
+    broken = []
+    for path in tracked_files():
+        try:
+            text = (ROOT / path).read_text(encoding="utf-8")
+        except (UnicodeDecodeError, FileNotFoundError):
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            for page, anchor in _POINTER.findall(line):
+                if page not in docs or (anchor and anchor not in docs[page]):
+                    broken.append(f"{path}:{number}: docs/{page}{'#' + anchor if anchor else ''}")
+    assert not broken, "pointers to missing docs pages or sections:\n" + "\n".join(broken)
+
+
+def test_every_relative_link_in_the_docs_resolves():
+    broken = []
+    for document in DOCUMENTS:
+        source = ROOT / document
+        for target in _LINK.findall(source.read_text(encoding="utf-8")):
+            if re.match(r"^[a-z]+:", target):
+                continue  # a URL
+            file_part, _, anchor = target.partition("#")
+            resolved = (source.parent / file_part).resolve() if file_part else source
+            if not resolved.exists():
+                broken.append(f"{document}: {target}")
+            elif anchor and resolved.suffix == ".md":
+                if anchor not in heading_anchors(resolved.read_text(encoding="utf-8")):
+                    broken.append(f"{document}: {target} (no such section)")
+    assert not broken, "broken links:\n" + "\n".join(broken)
