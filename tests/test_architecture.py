@@ -40,6 +40,7 @@ FORBIDDEN = {
     "costctl.pricing": ["costctl.cost", "costctl.commands", "costctl.cli", "costctl.render"],
     "costctl.tokens": ["costctl.cost", "costctl.commands", "costctl.cli", "costctl.render"],
     "costctl.logs": ["costctl.commands", "costctl.cli", "costctl.render"],
+    "costctl.budget": ["costctl.commands", "costctl.cli", "costctl.render"],
     "costctl.commands": ["costctl.cli"],
     "costctl.render": ["costctl.commands", "costctl.cli"],
 }

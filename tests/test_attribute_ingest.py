@@ -336,6 +336,7 @@ def test_python_row_adapter_path_uses_the_same_validation(tmp_path: Path) -> Non
 
         def __init__(self, path: Path) -> None:
             self.rows = read_canonical_rows(path)
+            self.skipped: dict[str, int] = {}
 
     def read_log(
         path: Path, fmt: str | None = None, *, batch_input: Any = None, rules: Any = None

@@ -125,16 +125,19 @@ def test_the_citation_check_can_fail():
 # Every command shown in the README and docs/ runs as shown.
 #
 # The rule: in fenced blocks marked `console`, `sh`, `bash` or `shell`, every line that starts with `costctl `
-# (after an optional `$ ` prompt; a trailing `\` continues it) is run with bash from the repository root of a
-# temporary copy, in document order, so a later command sees the files an earlier one wrote. It must exit 0,
-# or N when its trailing comment says `exit N`. Other lines (make, pipx, pip, source) are set-up for a reader
-# and are not run. A block right after a `<!-- not run: why -->` comment is left out (the `tokens fetch`
-# examples: they download, or need a folder or mirror that only the reader has).
+# (after an optional `$ ` prompt; a trailing `\` continues it) is run, and so are shell variable assignments
+# (`P="…"`, `ID=$(…)`), the set-up those commands use. All of a document's lines run in order in one bash
+# process from the root of a temporary copy of the repository, so a later command sees the files and variables
+# an earlier one made. Each `costctl` command must exit 0, or N when its comment says `exit N` (a trailing
+# `# …` or comment lines right below it). Other lines (make, pipx, pip, source) are for a reader and are not
+# run. A block right after a `<!-- not run: why -->` comment is left out (the `tokens fetch` examples: they
+# download, or need a folder or mirror that only the reader has).
 
 RUN_LANGUAGES = {"console", "sh", "bash", "shell"}
 DOCUMENTS = ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md"))]
 _FENCE = re.compile(r"^(\s*)```(\w*)\s*$")
 _EXIT = re.compile(r"\bexit (\d+)\b")
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
 def split_comment(line: str) -> tuple[str, str]:
@@ -151,10 +154,11 @@ def split_comment(line: str) -> tuple[str, str]:
     return line.rstrip(), ""
 
 
-def documented_commands(text: str) -> list[tuple[int, str, int]]:
-    """(line number, command, expected exit code) for every runnable `costctl` line of a markdown text."""
+def documented_commands(text: str) -> list[tuple[int, str, int | None]]:
+    """(line number, shell line, expected exit code) for every runnable line of a markdown text, in order.
+    The expected code is None for a variable assignment (set-up, not checked)."""
     lines = text.splitlines()
-    found: list[tuple[int, str, int]] = []
+    found: list[tuple[int, str, int | None]] = []
     previous = ""
     i = 0
     while i < len(lines):
@@ -164,7 +168,7 @@ def documented_commands(text: str) -> list[tuple[int, str, int]]:
                 previous = lines[i].strip()
             i += 1
             continue
-        language, start = fence.group(2), i + 1
+        language = fence.group(2)
         i += 1
         body: list[tuple[int, str]] = []
         while i < len(lines) and not re.match(r"^\s*```\s*$", lines[i]):
@@ -177,16 +181,21 @@ def documented_commands(text: str) -> list[tuple[int, str, int]]:
             continue
         j = 0
         while j < len(body):
-            number, command = body[j]
-            while command.endswith("\\") and j + 1 < len(body):
+            number, line = body[j]
+            while line.endswith("\\") and j + 1 < len(body):
                 j += 1
-                command = command[:-1].rstrip() + " " + body[j][1]
+                line = line[:-1].rstrip() + " " + body[j][1]
             j += 1
-            command = command.removeprefix("$ ")
-            if command.startswith("costctl "):
-                code, comment = split_comment(command)
+            line = line.removeprefix("$ ")
+            code, comment = split_comment(line)
+            while j < len(body) and body[j][1].startswith("#"):  # comment lines below belong to it
+                comment += " " + body[j][1]
+                j += 1
+            if code.startswith("costctl "):
                 expected = _EXIT.search(comment)
-                found.append((number or start, code, int(expected.group(1)) if expected else 0))
+                found.append((number, code, int(expected.group(1)) if expected else 0))
+            elif _ASSIGNMENT.match(code):
+                found.append((number, code, None))
     return found
 
 
@@ -194,17 +203,18 @@ def test_command_collection_rule():
     text = (
         "```sh\nmake demo\ncostctl a \\\n  --b 1   # exit 1: why\n$ costctl c '#x' # note\n```\n"
         "<!-- not run: downloads -->\n```sh\ncostctl fetch\n```\n```yaml\n- run: costctl d\n```\n"
-        '```console\n$ costctl e --text "a # b"\n```\n'
+        '```console\n$ X="a # b"\n$ costctl e --text "$X"\n    # blocked; exit 3\n```\n'
     )
     assert documented_commands(text) == [
         (3, "costctl a --b 1", 1),
         (5, "costctl c '#x'", 0),
-        (15, 'costctl e --text "a # b"', 0),
+        (15, 'X="a # b"', None),
+        (16, 'costctl e --text "$X"', 3),
     ]
 
 
 def test_the_readme_shows_every_command_it_runs():
-    commands = [c for _, c, _ in documented_commands(README)]
+    commands = [c for _, c, expected in documented_commands(README) if expected is not None]
     assert len(commands) >= 30
     for path in command_paths():
         if path == "tokens fetch":
@@ -227,6 +237,8 @@ def test_documented_commands_run_as_shown(document: str, tmp_path: Path):
     if not commands:
         return
     repo = _copy_of_repository(tmp_path / "repo")
+    logs = tmp_path / "logs"
+    logs.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     bin_dir = Path(sys.executable).parent
     if not (bin_dir / "costctl").exists():  # not installed as a console script: run the module instead
@@ -237,16 +249,28 @@ def test_documented_commands_run_as_shown(document: str, tmp_path: Path):
         shim.chmod(0o755)
     env["PATH"] = str(bin_dir) + os.pathsep + env.get("PATH", "")
     env.setdefault("COSTCTL_CACHE_DIR", str(tmp_path / "cache"))
+    script = []
+    for index, (_, line, expected) in enumerate(commands):
+        if expected is None:
+            script.append(line)
+        else:
+            out, err = logs / f"{index}.out", logs / f"{index}.err"
+            script.append(f'{line} >"{out}" 2>"{err}"; echo "{index} $?" >>"{logs / "codes"}"')
+    (tmp_path / "doc.sh").write_text("\n".join(script) + "\n", encoding="utf-8")
+    subprocess.run(["bash", str(tmp_path / "doc.sh")], cwd=repo, env=env, timeout=600, check=False)
+    codes_file = logs / "codes"
+    codes_text = codes_file.read_text(encoding="utf-8") if codes_file.exists() else ""
+    codes = dict(line.split() for line in codes_text.splitlines())
     failures = []
-    for number, command, expected in commands:
-        proc = subprocess.run(
-            ["bash", "-c", command], cwd=repo, env=env, capture_output=True, text=True, timeout=300
-        )
-        if proc.returncode != expected:
-            tail = "\n    ".join(proc.stderr.strip().splitlines()[-3:])
-            failures.append(
-                f"{document}:{number}: `{command}` exited {proc.returncode}, expected {expected}\n    {tail}"
-            )
+    for index, (number, line, expected) in enumerate(commands):
+        if expected is None:
+            continue
+        got = codes.get(str(index))
+        if got is None or int(got) != expected:
+            err = logs / f"{index}.err"
+            stderr = err.read_text(encoding="utf-8") if err.exists() else "(not reached)"
+            tail = "\n    ".join(stderr.strip().splitlines()[-3:])
+            failures.append(f"{document}:{number}: `{line}` exited {got}, expected {expected}\n    {tail}")
     assert not failures, "\n".join(failures)
 
 

@@ -29,9 +29,9 @@ def html_of(db: Path, tmp_path: Path, *extra: str) -> str:
     return out.read_text(encoding="utf-8")
 
 
-def json_of(db: Path, *extra: str) -> dict:
+def json_of(db: Path, *extra: str, exit_code: int = 0) -> dict:
     result = invoke("report", "--db", str(db), "--month", "2026-10", "-f", "json", *extra)
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == exit_code, result.stderr
     return result.json()
 
 
@@ -106,6 +106,7 @@ def test_budgets_and_shared_cost_chargeback(db: Path) -> None:
         "vectordb=3.00",
         "--overhead-pct",
         "10",
+        exit_code=1,  # over budget is a failed check, as in `attribute report --budget`
     )
     assert data["headline"]["budget"]["status"] == "over budget"
     assert data["budgets"][0]["key"] == "search" and 100 in data["budgets"][0]["alerts"]

@@ -19,8 +19,10 @@ _LAZY = {
     "load_catalog": "costctl.pricing.catalog",
     "Catalog": "costctl.pricing.catalog",
     "count_text_tokens": "costctl.tokens.counting",
-    "BudgetPolicy": "costctl.commands.budget",
+    "BudgetPolicy": "costctl.budget.request",
     "check_request_budget": "costctl.commands.budget",
+    "BudgetGuard": "costctl.budget.guard",
+    "GuardRequest": "costctl.budget.guard",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -43,6 +43,15 @@ class InputError(CostctlError):
     """Bad input file, flag value or field."""
 
 
+class UnknownFormatError(InputError):
+    """A log file that no reader recognises (neither canonical, nor a vendor format, nor common names)."""
+
+
+class StoreWriteError(CostctlError):
+    """The attribute database could not be written (disk full, file too large, permissions); the ingest
+    was rolled back, so the database is as it was."""
+
+
 class PricingError(InputError):
     """A price table that fails validation."""
 

@@ -39,6 +39,18 @@ def read_text(path: Path, what: str = "file") -> str:
         raise InputError(f"cannot read {what} ({exc.strerror or exc})", where=str(path)) from None
 
 
+def check_files(paths: list[Path], what: str = "file") -> None:
+    """Each path names an existing file: a folder or a missing path is said as what it is."""
+    for path in paths:
+        if path.is_dir():
+            raise InputError(
+                f"{what} is a folder; expected a file (give the files inside it, e.g. {path}/*.jsonl)",
+                where=str(path),
+            )
+        if not path.exists():
+            raise InputError(f"{what} not found", where=str(path))
+
+
 def loads(text: str | bytes) -> Any:
     """`json.loads` that raises `JsonTooDeep` (a ValueError) instead of RecursionError."""
     try:

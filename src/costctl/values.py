@@ -6,9 +6,9 @@ error (`--budget`, `field 'fail'`) and optionally the file it came from, and eit
 or raises `InputError` with one line saying what was found and what was expected. Floats from YAML go
 through `str()` first, so `0.1` becomes `Decimal('0.1')`, never its binary expansion.
 
-Amounts and counts are bounded (`MAX_AMOUNT`, `MAX_TOKENS`): a figure above them is a typo, not a plan,
-and an unbounded one would overflow exact decimal arithmetic further down (costctl.numbers holds the
-bounds and the Decimal context).
+Amounts and counts are bounded (`MAX_AMOUNT`, `MAX_TOKENS`, and `MAX_USD_PER_MTOK` for a price table): a
+figure above them is a typo, not a plan, and an unbounded one would overflow exact decimal arithmetic further
+down. Every run uses a 40-digit Decimal context (`use_money_context`), so sums of bounded figures are exact.
 """
 
 from __future__ import annotations
@@ -18,10 +18,27 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from costctl.errors import InputError
-from costctl.numbers import MAX_TOKENS, MAX_USD
 
-MAX_AMOUNT = MAX_USD  # USD, requests: anything above a quadrillion is a typo
+MAX_AMOUNT = Decimal(10) ** 15  # USD, requests, users: anything above a quadrillion is a typo
+MAX_TOKENS = 10**15
 MAX_USERS = 10**10  # more than everyone alive
+MAX_TOKENS_PER_REQUEST = 100_000_000  # one request of a workload: ten times the largest context window sold
+MAX_USD_PER_MTOK = Decimal(10) ** 6  # a price in a table; the dearest published rate is below $1,000
+
+# Python's default Decimal context keeps 28 significant digits: near 1e24 USD a sum loses its last cents and
+# a total stops equalling the sum of its parts. With 40 digits, a bounded token count (16 digits) times any
+# price of up to 24 significant digits is exact, and so are the sums of such parts. Only a division that
+# does not terminate (a share, a per-request average) is rounded, at the 40th digit.
+MONEY_PRECISION = 40
+
+
+def use_money_context() -> None:
+    """Set the Decimal context for this thread and for threads started later. The CLI calls it once per run
+    (cli/guard.py); a library user who sums amounts near 1e24 can call it too."""
+    import decimal
+
+    decimal.DefaultContext.prec = MONEY_PRECISION
+    decimal.getcontext().prec = MONEY_PRECISION
 
 
 def utc_today() -> dt.date:

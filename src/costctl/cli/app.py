@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("costctl.cli.report", "report", "command"),
     "pricing": ("costctl.cli.pricing", "app", "group"),
     "tokens": ("costctl.cli.tokens", "app", "group"),
+    "budget": ("costctl.cli.budget", "app", "group"),
 }
 
 

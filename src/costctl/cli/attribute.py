@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -9,7 +10,16 @@ from typing import Annotated, Any
 
 import typer
 
-from costctl.cli.common import FormatOpt, OutputOpt, OverlayOpt, PricingDirOpt, catalog, emit, handle_errors
+from costctl.cli.common import (
+    FormatOpt,
+    OutputOpt,
+    OverlayOpt,
+    PricingDirOpt,
+    catalog,
+    emit,
+    handle_errors,
+    note,
+)
 from costctl.cli.engines import EngineOpt, SourceOpt, SparkConfOpt, SparkMasterOpt, open_engine
 from costctl.errors import ExitCode, InputError
 from costctl.report import Format
@@ -54,19 +64,28 @@ def _day(value: str | None, flag: str) -> Any:
     return parse_day(value, flag=flag)
 
 
+def _check_new_directory(directory: Path) -> None:
+    """`--to parquet DIR` writes a new (or empty) directory; a file on the way is a usage error."""
+    path = directory.expanduser()
+    if path.exists() and not path.is_dir():
+        raise InputError("is a file; --to parquet writes a new or empty directory", where=str(directory))
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"{parent} is a file, so this directory cannot be created", where=str(directory))
+
+
 def _spec(
     by: list[str] | None, grain: str, since: str | None, until: str | None, where: list[str] | None
 ) -> Any:
     from costctl.rollup.spec import RollupSpec, dimension, parse_where
 
     dims = [dimension(p) for v in by or [] for p in v.split(",") if p.strip()]
-    return RollupSpec(
-        tuple(dict.fromkeys(dims)),
-        grain.lower(),
-        _day(since, "--since"),
-        _day(until, "--until"),
-        parse_where(where),
-    )
+    first, last = _day(since, "--since"), _day(until, "--until")
+    if first is not None and last is not None and first > last:
+        raise InputError(f"--since {first} is after --until {last}; expected --since on or before --until")
+    return RollupSpec(tuple(dict.fromkeys(dims)), grain.lower(), first, last, parse_where(where))
 
 
 class _Progress:
@@ -124,9 +143,16 @@ class _Progress:
 @handle_errors
 def ingest(
     files: Annotated[
-        list[Path], typer.Argument(help="Log files (JSONL, CSV, Parquet, vendor formats; .gz works).")
-    ],
+        list[Path] | None, typer.Argument(help="Log files (JSONL, CSV, Parquet, vendor formats; .gz works).")
+    ] = None,
     db: DbOpt = DEFAULT_DB,
+    ledger: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ledger",
+            help="Also load the settled requests of a budget ledger (SQLite file or postgresql:// URL); repeatable.",
+        ),
+    ] = None,
     input_format: Annotated[
         str | None,
         typer.Option(
@@ -158,11 +184,20 @@ def ingest(
             help="Progress bar on stderr (default: for inputs over 20 MB when stderr is a terminal).",
         ),
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Show how each file maps, what would load and the first rejects; write nothing.",
+        ),
+    ] = False,
 ) -> None:
     """Load log files into the attribute database; every row is loaded, rejected (with a reason) or a duplicate.
 
     One ingest is one transaction: an error or Ctrl-C leaves the database unchanged. Re-ingesting a file adds
     nothing. The summary (read = loaded + rejected + duplicate, per file) goes to stderr in table format.
+    Columns named the usual way (timestamp, user, prompt_tokens, usage.prompt_tokens, ...) are recognised;
+    the mapping taken is printed on stderr, and `--dry-run` shows it with the first rejects.
 
     Examples:
 
@@ -171,39 +206,64 @@ def ingest(
       costctl attribute ingest sample_logs/search_service.csv --mapping sample_logs/search_service.mapping.yaml
 
       costctl attribute ingest export.csv --map feature=route --map input_tokens=prompt_tokens -f json
+
+      costctl attribute ingest --ledger costctl-budget.sqlite --db costctl.duckdb
     """
+    from costctl.budget.rows import ledger_source
     from costctl.commands.attribute import ingest_report
+    from costctl.inputs import check_files
     from costctl.logs.generic import build_mapping
-    from costctl.logs.ingest import ingest_files, vendor_reader
-    from costctl.logs.store import connect
+    from costctl.logs.ingest import InterruptGate, ingest_files, vendor_reader
+    from costctl.logs.rules import TagRules
+    from costctl.logs.store import connect, writable
 
+    files = files or []
+    check_files(files, "log file")
+    if batch_input is not None:
+        check_files([batch_input], "--batch-input file")
     column_map = build_mapping(map_, mapping)
-    bar = _Progress(files, force=progress)
-    con = connect(db, write=True)
-    try:
-        summary = ingest_files(
-            con,
-            files,
-            fmt=input_format.lower() if input_format else None,
-            mapping=column_map,
-            read_log=vendor_reader(),
-            batch_input=batch_input,
-            rules=rules,
-            on_file_start=bar.start,
-            on_file_done=bar.done,
-            on_progress=bar.within if bar.bar is not None else None,
-        )
-    finally:
-        bar.stop()
-        con.close()
-    report = ingest_report(summary, str(db))
-    if fmt is Format.TABLE and output is None:
-        from costctl.render import render
+    tag_rules = TagRules.load(rules) if rules is not None else None
+    sources = [ledger_source(spec) for spec in ledger or []]
+    bar = _Progress(files + [s.path for s in sources], force=progress)
+    # A dry run reads the store (for duplicates) when it exists, and never creates or writes it.
+    store = (
+        contextlib.closing(connect(db if db.exists() else Path(":memory:"), write=not db.exists()))
+        if dry_run
+        else writable(db)
+    )
+    # Ctrl-C cancels the ingest until its commit starts; from then on the summary is what happened.
+    with InterruptGate() as gate:
+        try:
+            with store as con:
+                summary = ingest_files(
+                    con,
+                    files,
+                    sources=sources,
+                    fmt=input_format.lower() if input_format else None,
+                    mapping=column_map,
+                    read_log=vendor_reader(),
+                    batch_input=batch_input,
+                    rules=tag_rules,
+                    on_file_start=bar.start,
+                    on_file_done=bar.done,
+                    on_progress=bar.within if bar.bar is not None else None,
+                    gate=gate,
+                    dry_run=dry_run,
+                )
+        finally:
+            bar.stop()
+        for text in summary.notes:
+            note(f"note: {text}")
+        report = ingest_report(summary, str(db))
+        if fmt is Format.TABLE and output is None:
+            from costctl.render import render
 
-        sys.stdout.flush()
-        sys.stderr.write(render(report, fmt))  # the summary is not data: stdout stays clean
-    else:
-        emit(report, fmt, output)
+            sys.stdout.flush()
+            sys.stderr.write(render(report, fmt))  # the summary is not data: stdout stays clean
+        else:
+            emit(report, fmt, output)
+        if gate.late:
+            note("note: Ctrl-C came after the ingest was committed: the rows above are loaded")
 
 
 @app.command("report")
@@ -403,6 +463,8 @@ def export(
         raise InputError(f"--to {to!r}: expected parquet or focus")
     if target == "parquet" and directory is None:
         raise InputError("--to parquet needs a target DIRECTORY argument")
+    if target == "parquet" and directory is not None:
+        _check_new_directory(directory)
     con = connect(db, write=False)
     try:
         if target == "parquet":

@@ -9,11 +9,13 @@ from typing import Annotated
 import typer
 
 from costctl.cli.common import (
+    TEXT_FORMATS,
     OutputOpt,
     OverlayOpt,
     PricingDirOpt,
     catalog,
     emit,
+    format_option,
     handle_errors,
     note,
 )
@@ -34,12 +36,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-AuditFormatOpt = Annotated[
-    Format,
-    typer.Option(
-        "--format", "-f", help="Output format: table, json, csv, markdown, sarif.", case_sensitive=False
-    ),
-]
+AuditFormatOpt = Annotated[Format, format_option(*TEXT_FORMATS, Format.SARIF)]
 FailOverOpt = Annotated[
     str | None,
     typer.Option("--fail-over", help="Exit 1 when the monthly waste found exceeds this many USD (CI gate)."),
@@ -206,6 +203,9 @@ def logs(
     if files and db is not None:
         raise InputError("give --db PATH or log FILES, not both")
     if files:
+        from costctl.inputs import check_files
+
+        check_files(files, "log file")
         report = cmd.audit_log_files(cat, files, days=days)
     elif db is not None:
         report = cmd.audit_log_db(cat, db, days=days)

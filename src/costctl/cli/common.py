@@ -22,10 +22,40 @@ from costctl.report import Format, Report
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-FormatOpt = Annotated[
-    Format,
-    typer.Option("--format", "-f", help="Output format: table, json, csv, markdown.", case_sensitive=False),
-]
+try:  # typer >= 0.25 vendors click
+    from typer._click.types import ParamType
+except ImportError:  # pragma: no cover - older typer on the real click
+    from click.types import ParamType  # type: ignore[no-redef]
+
+
+class FormatChoice(ParamType):
+    """`--format` offering exactly the formats a command renders: its help and its error list, no more."""
+
+    name = "format"
+
+    def __init__(self, formats: tuple[Format, ...]) -> None:
+        self.formats = formats
+
+    def get_metavar(self, *args: Any, **kwargs: Any) -> str:
+        return "[" + "|".join(f.value for f in self.formats) + "]"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        """The format's name; Typer turns it into the `Format` member the annotation asks for."""
+        text = str(value.value if isinstance(value, Format) else value).strip().lower()
+        for fmt in self.formats:
+            if fmt.value == text:
+                return fmt.value
+        names = ", ".join(f.value for f in self.formats)
+        self.fail(f"{value!r} is not one of {names}", param, ctx)
+
+
+def format_option(*formats: Format) -> Any:
+    names = ", ".join(f.value for f in formats)
+    return typer.Option("--format", "-f", help=f"Output format: {names}.", click_type=FormatChoice(formats))
+
+
+TEXT_FORMATS = (Format.TABLE, Format.JSON, Format.CSV, Format.MARKDOWN)
+FormatOpt = Annotated[Format, format_option(*TEXT_FORMATS)]
 OutputOpt = Annotated[
     Path | None,
     typer.Option("--output", "-o", help="Write the result to FILE (written only once the result exists)."),

@@ -8,7 +8,7 @@ reaches this root group:
   costctl process holds (its raw message names a PID and a lock). These say what happened in one line.
 Anything else is a bug and keeps its traceback.
 
-The root group also sets the Decimal context for the run (costctl/numbers.py) before any command runs.
+The root group also sets the Decimal context for the run (costctl/values.py) before any command runs.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class CostctlGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        from costctl.numbers import use_money_context
+        from costctl.values import use_money_context
 
         use_money_context()
         code: int

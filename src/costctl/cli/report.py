@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from costctl.cli.common import OverlayOpt, PricingDirOpt, catalog, emit, handle_errors
+from costctl.cli.common import (
+    TEXT_FORMATS,
+    OverlayOpt,
+    PricingDirOpt,
+    catalog,
+    emit,
+    format_option,
+    handle_errors,
+)
 from costctl.cli.engines import EngineOpt, SourceOpt, SparkConfOpt, SparkMasterOpt, open_engine
 from costctl.errors import InputError
 from costctl.report import Format
@@ -48,12 +56,7 @@ def report(
         "costctl.duckdb"
     ),
     month: Annotated[str, typer.Option("--month", help="The month to report, YYYY-MM.")] = "",
-    fmt: Annotated[
-        Format,
-        typer.Option(
-            "--format", "-f", help="html (default), json, markdown, table or csv.", case_sensitive=False
-        ),
-    ] = Format.HTML,
+    fmt: Annotated[Format, format_option(Format.HTML, *TEXT_FORMATS)] = Format.HTML,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to FILE (atomically, once built).")
     ] = None,
@@ -106,6 +109,7 @@ def report(
     teams and users, the month-over-month change split into volume, rate and mix), tables with sparklines,
     shared-cost chargeback, anomalies and budget alerts, and the data of every chart as CSV links. The same
     input gives the same bytes: the clock is injected with --generated-at (or $COSTCTL_GENERATED_AT).
+    Exit 1 when the month is over --total-budget or a feature over its --budget (the report is still written).
 
     Examples:
 

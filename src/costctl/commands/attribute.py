@@ -317,8 +317,8 @@ def allocate_shared(
     pool = sum(opts.shared_costs.values(), ZERO)
     overhead = ZERO
     if opts.overhead_pct:
-        overhead = analysis.quantise_micro_cents(total.cost_usd * opts.overhead_pct / 100)
-    pool = analysis.quantise_micro_cents(pool + overhead)
+        overhead = total.cost_usd * opts.overhead_pct / 100  # exact: rounded only when displayed
+    pool = pool + overhead
     if pool == 0 or not rows:
         return None
     keys = [f"{i}" for i in range(len(rows))]
@@ -745,6 +745,9 @@ def reconcile_report(catalog: Catalog, engine: Engine, spec: RollupSpec, toleran
 
 
 def ingest_report(summary: Any, db: str) -> Report:
+    """The summary of an ingest (a `costctl.logs.ingest.IngestSummary`); for a dry run, also how each file's
+    columns map and its first rejects."""
+    dry = bool(getattr(summary, "dry_run", False))
     files = [
         {
             "file": f.file,
@@ -754,32 +757,70 @@ def ingest_report(summary: Any, db: str) -> Report:
             "rejected": f.rejected,
             "duplicate": f.duplicate,
             "rejects_by_reason": f.reasons,
+            **({"columns": f.columns, "inferred": f.inferred} if f.columns else {}),
+            **(
+                {"first_rejects": [{"line": ln, "reason": r, "raw": raw} for ln, r, raw in f.first_rejects]}
+                if dry
+                else {}
+            ),
         }
         for f in summary.files
     ]
     total = {k: summary.total(k) for k in ("read", "loaded", "rejected", "duplicate")}
     data = {
         "db": db,
-        "ingest_id": summary.ingest_id,
+        "dry_run": dry,
+        "ingest_id": None if dry else summary.ingest_id,
         "files": files,
         "total": total,
         "rejects_by_reason": summary.reasons,
     }
+    loaded_header = "Would load" if dry else "Loaded"
     cols = [
         Column("file", "File"),
         Column("format", "Format"),
         Column("read", "Read", "int"),
-        Column("loaded", "Loaded", "int"),
+        Column("loaded", loaded_header, "int"),
         Column("rejected", "Rejected", "int"),
         Column("duplicate", "Duplicate", "int"),
     ]
-    tables = [Table(cols, files, title=f"Ingest into {db}", footer={"file": "TOTAL", "format": "", **total})]
+    title = f"Dry run: nothing written to {db}" if dry else f"Ingest into {db}"
+    tables = [Table(cols, files, title=title, footer={"file": "TOTAL", "format": "", **total})]
+    if dry:
+        for f in summary.files:
+            if f.columns:
+                tables.append(
+                    Table(
+                        [Column("column", "Column"), Column("source", "From"), Column("how", "How")],
+                        [
+                            {
+                                "column": c,
+                                "source": src,
+                                "how": "by its name"
+                                if c in f.inferred
+                                else "as named"
+                                if c == src
+                                else "mapping",
+                            }
+                            for c, src in f.columns.items()
+                        ],
+                        title=f"Columns of {f.file}",
+                    )
+                )
+            if f.first_rejects:
+                tables.append(
+                    Table(
+                        [Column("line", "Line", "int"), Column("reason", "Reason"), Column("raw", "Raw")],
+                        [{"line": ln, "reason": r, "raw": raw} for ln, r, raw in f.first_rejects],
+                        title=f"First rejects of {f.file}",
+                    )
+                )
     if summary.reasons:
         tables.append(
             Table(
                 [Column("reason", "Reject reason"), Column("rows", "Rows", "int")],
                 [{"reason": r, "rows": n} for r, n in summary.reasons.items()],
-                title="Rejects by reason (see `costctl attribute rejects`)",
+                title="Rejects by reason" if dry else "Rejects by reason (see `costctl attribute rejects`)",
             )
         )
     return Report("attribute ingest", data, tables)

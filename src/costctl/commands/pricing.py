@@ -79,6 +79,15 @@ LIST_COLUMNS = [
 
 
 def list_models(catalog: Catalog, *, on: dt.date, provider: str | None = None) -> Report:
+    providers = sorted({m.provider for m in catalog})
+    provider = provider.strip().lower() if provider else None
+    if provider and provider not in providers:
+        from costctl.errors import did_you_mean
+
+        raise InputError(
+            f"--provider: unknown provider {provider!r}{did_you_mean(provider, providers)}; "
+            f"expected one of {', '.join(providers)}"
+        )
     rows = []
     for model in catalog:
         if provider and model.provider != provider:

@@ -34,7 +34,7 @@ from costctl.commands.attribute import (
     month_totals,
     rollup,
 )
-from costctl.errors import InputError
+from costctl.errors import ExitCode, InputError
 from costctl.pricing.catalog import Catalog
 from costctl.report import Column, Report, Table
 from costctl.rollup import analysis
@@ -411,7 +411,15 @@ def build_report(catalog: Catalog, rolls: Rollups, opts: MonthlyOptions) -> Repo
         if note:
             notes.append(note)
             data["estimate_vs_actual_note"] = note
-    return Report("report", data, summary_tables(data), notes, title=f"LLM cost report {month:%Y-%m}")
+    report = Report("report", data, summary_tables(data), notes, title=f"LLM cost report {month:%Y-%m}")
+    # the same rule as `attribute report --budget`: a budget exceeded is a failed check (exit 1)
+    over = [str(b["key"]) for b in data.get("budgets", []) if 100 in b["alerts"]]
+    if data["headline"]["budget"].get("status") == "over budget":
+        over.insert(0, "total")
+    if over:
+        report.notes.append(f"over budget: {', '.join(over)} (exit 1)")
+        report.exit_code = int(ExitCode.CHECK_FAILED)
+    return report
 
 
 _RANK_COLUMNS = [

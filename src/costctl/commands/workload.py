@@ -51,8 +51,8 @@ from typing import Any
 from costctl.cost.context import context_overflow
 from costctl.errors import InputError, MissingPriceError
 from costctl.models import ZERO, CostBreakdown, ModelPrice, Usage
-from costctl.numbers import MAX_TOKENS_PER_REQUEST
 from costctl.pricing.catalog import Catalog
+from costctl.values import MAX_TOKENS_PER_REQUEST
 
 DEFAULT_DAYS_PER_MONTH = 30
 # Beyond this a figure is a typo, not a workload (10^12 requests a month is ~400k requests a second).

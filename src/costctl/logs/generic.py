@@ -18,7 +18,7 @@ import csv
 import gzip
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -48,11 +48,15 @@ class ColumnMapping:
     file_columns: dict[str, str] = field(default_factory=dict)
     files_glob: str | None = None
 
-    def for_file(self, path: Path) -> ColumnMapping:
+    def applies_to(self, path: Path) -> bool:
+        """Whether the mapping file's columns are for this file (its `files:` glob matches the name)."""
         import fnmatch
 
+        return self.files_glob is None or fnmatch.fnmatch(path.name, self.files_glob)
+
+    def for_file(self, path: Path) -> ColumnMapping:
         columns: dict[str, str] = {}
-        if self.file_columns and (self.files_glob is None or fnmatch.fnmatch(path.name, self.files_glob)):
+        if self.file_columns and self.applies_to(path):
             columns.update(self.file_columns)
         columns.update(self.columns)
         return ColumnMapping(columns)
@@ -147,9 +151,8 @@ def sample_json_keys(path: Path, limit: int = 200) -> set[str]:
         for line in handle:
             if not line.strip():
                 continue
-            try:
-                obj = loads(line)
-            except ValueError:
+            obj = _loads(line)
+            if obj is None:
                 continue
             if isinstance(obj, dict):
                 keys.update(obj)
@@ -182,9 +185,8 @@ def sniff_generic(path: Path, mapping: ColumnMapping) -> str | None:
             seen += 1
             if seen > 20:
                 break
-            try:
-                obj = loads(line)
-            except ValueError:
+            obj = _loads(line)
+            if obj is None:
                 continue
             if isinstance(obj, dict) and (mapping or CANONICAL_MARKERS <= set(obj)):
                 return "jsonl"
@@ -210,12 +212,270 @@ def read_canonical_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | Reje
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
-            try:
-                obj = loads(line)
-            except ValueError:
+            obj = _loads(line)
+            if obj is None and line.strip() != "null":
                 yield number, Reject("not valid JSON (truncated or malformed line)")
                 continue
             if not isinstance(obj, dict):
                 yield number, Reject("not a JSON object")
                 continue
             yield number, {k: obj.get(k) for k in INPUT_COLUMNS}
+
+
+# ---------------------------------------------------------------- columns by their common names
+
+# Names that logs commonly give a canonical column, most specific first. A file's column is taken only when
+# the canonical name itself is absent and no mapping names the column; what was inferred is reported.
+COMMON_NAMES: dict[str, tuple[str, ...]] = {
+    "ts": (
+        "timestamp",
+        "time",
+        "created_at",
+        "created",
+        "createdAt",
+        "datetime",
+        "date",
+        "start_time",
+        "startTime",
+        "request_time",
+        "@timestamp",
+    ),
+    "request_id": ("requestId", "req_id", "request-id", "response_id", "id"),
+    "provider": ("vendor", "llm_provider"),
+    "model": ("model_name", "modelId", "model_id", "llm", "engine"),
+    "input_tokens": (
+        "prompt_tokens",
+        "promptTokens",
+        "inputTokens",
+        "tokens_in",
+        "usage.prompt_tokens",
+        "usage.input_tokens",
+        "usage.promptTokens",
+        "usage.inputTokens",
+    ),
+    "output_tokens": (
+        "completion_tokens",
+        "completionTokens",
+        "outputTokens",
+        "tokens_out",
+        "usage.completion_tokens",
+        "usage.output_tokens",
+        "usage.completionTokens",
+        "usage.outputTokens",
+    ),
+    "cached_input_tokens": (
+        "cached_tokens",
+        "cached_prompt_tokens",
+        "usage.prompt_tokens_details.cached_tokens",
+        "usage.input_tokens_details.cached_tokens",
+    ),
+    "reasoning_tokens": (
+        "usage.completion_tokens_details.reasoning_tokens",
+        "usage.output_tokens_details.reasoning_tokens",
+    ),
+    "reported_cost_usd": ("cost_usd", "cost", "total_cost", "usage.cost"),
+    "user_id": ("user", "userId", "end_user", "customer_id", "username", "metadata.user_id"),
+    "feature": ("route", "endpoint", "use_case", "metadata.feature"),
+    "team": ("team_name", "metadata.team"),
+    "environment": ("env", "metadata.environment"),
+    "latency_ms": ("duration_ms", "latencyMs", "response_time_ms"),
+    "status": ("status_code", "http_status"),
+    "finish_reason": ("stop_reason",),
+    "max_tokens": ("max_completion_tokens", "max_output_tokens"),
+}
+REQUIRED_COLUMNS = ("ts", "model", "input_tokens", "output_tokens")
+
+
+def infer_columns(available: set[str], mapping: ColumnMapping) -> dict[str, str]:
+    """canonical -> source for the canonical columns a file lacks under their own name, from `COMMON_NAMES`.
+
+    `available` holds the file's column names (for JSON also dotted paths into nested objects). A source
+    column already used by the mapping is not taken twice."""
+    used = set(mapping.columns.values())
+    inferred: dict[str, str] = {}
+    for canonical, names in COMMON_NAMES.items():
+        if canonical in mapping.columns or canonical in available:
+            continue
+        for name in names:
+            if name in available and name not in used:
+                inferred[canonical] = name
+                used.add(name)
+                break
+    return inferred
+
+
+def missing_required(available: set[str], mapping: ColumnMapping) -> list[str]:
+    """The columns every request needs that neither the file nor the mapping provides."""
+    return [c for c in REQUIRED_COLUMNS if c not in mapping.columns and c not in available]
+
+
+def sample_json_paths(path: Path, limit: int = 200) -> set[str]:
+    """Top-level keys and dotted paths into nested objects (three levels) of the first `limit` records."""
+    paths: set[str] = set()
+
+    def walk(obj: dict[str, Any], prefix: str, depth: int) -> None:
+        for key, value in obj.items():
+            if not isinstance(key, str):
+                continue
+            paths.add(prefix + key)
+            if isinstance(value, dict) and depth < 3 and "." not in key:
+                walk(value, f"{prefix}{key}.", depth + 1)
+
+    seen = 0
+    with open_text(path) as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            obj = _loads(line)
+            if isinstance(obj, dict):
+                walk(obj, "", 1)
+            seen += 1
+            if seen >= limit:
+                break
+    return paths
+
+
+def _loads(text: str) -> Any:
+    """The JSON value of `text`, or None for text that is not JSON (deep nesting included)."""
+    try:
+        return loads(text)
+    except ValueError:
+        return None
+
+
+def available_columns(path: Path, fmt: str) -> set[str]:
+    """The column names a generic file offers (JSONL: also dotted paths into nested objects)."""
+    if fmt == "jsonl":
+        return sample_json_paths(path)
+    if fmt == "csv":
+        return set(csv_header(path))
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        return {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()}
+    except duckdb.Error as exc:
+        raise InputError(f"cannot read as Parquet ({str(exc).splitlines()[0]})", where=str(path)) from None
+    finally:
+        con.close()
+
+
+# ---------------------------------------------------------------- generic files row by row
+
+RuleApplier = Callable[[dict[str, Any], dict[str, Any]], None]
+
+
+def read_generic_rows(
+    path: Path, fmt: str, mapping: ColumnMapping, apply_rules: RuleApplier | None = None
+) -> Iterator[tuple[int, dict[str, Any] | Reject]]:
+    """A generic file as (line, canonical row or Reject), in Python: the path taken when tag rules must see
+    each record, or when DuckDB's reader would drop records it cannot decode (a CSV with invalid UTF-8).
+
+    Every record is yielded once. Lines number like the DuckDB reader's: JSONL counts records (blank lines
+    skipped), CSV gives the physical line a record starts on, Parquet the row index."""
+    if fmt == "jsonl":
+        records: Iterator[tuple[int, dict[str, Any] | Reject]] = _jsonl_records(path)
+    elif fmt == "csv":
+        records = _csv_records(path)
+    else:
+        records = _parquet_records(path)
+    for line, record in records:
+        if isinstance(record, Reject):
+            yield line, record
+            continue
+        row = {col: _pick(record, mapping.source_for(col), dotted=fmt == "jsonl") for col in INPUT_COLUMNS}
+        if apply_rules is not None:
+            tags = row.get("tags")
+            tags = _loads(tags) if isinstance(tags, str) else tags
+            context = {
+                "record": record,
+                "row": dict(row),
+                "tags": tags if isinstance(tags, dict) else {},
+                "metadata": record.get("metadata") if isinstance(record.get("metadata"), dict) else {},
+            }
+            apply_rules(row, context)
+        yield line, row
+
+
+def _pick(record: dict[str, Any], source: str, *, dotted: bool) -> Any:
+    if source in record or not dotted or "." not in source:
+        return record.get(source)
+    value: Any = record
+    for part in source.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+_NOT_UTF8 = "not valid UTF-8 text"
+
+
+def _binary_lines(path: Path) -> IO[bytes]:
+    if path.suffix == ".gz":
+        return gzip.GzipFile(path, "rb")  # type: ignore[return-value]  # a binary stream like any other
+    return open(path, "rb")
+
+
+def _jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | Reject]]:
+    record = 0
+    with _binary_lines(path) as handle:
+        for raw in handle:
+            if not raw.strip():
+                continue
+            record += 1
+            try:
+                text = raw.decode("utf-8-sig" if record == 1 else "utf-8")
+            except UnicodeDecodeError:
+                yield record, Reject(_NOT_UTF8)
+                continue
+            obj = _loads(text)
+            if obj is None and text.strip() != "null":
+                yield record, Reject("not valid JSON (truncated or malformed line)")
+            elif not isinstance(obj, dict):
+                yield record, Reject("not a JSON object")
+            else:
+                yield record, obj
+
+
+def _csv_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | Reject]]:
+    raw = _binary_lines(path)
+    with io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        reader = csv.reader(handle)
+        header = [c.strip() for c in next(reader, [])]
+        end = reader.line_num
+        for fields in reader:
+            start, end = end + 1, reader.line_num
+            if not fields or fields == [""]:
+                continue
+            if not _is_utf8(fields):
+                yield start, Reject(_NOT_UTF8)
+                continue
+            values: list[str | None] = [v for v in fields[: len(header)]]
+            values += [None] * (len(header) - len(values))  # like DuckDB's null_padding
+            yield start, {name: (None if v == "" else v) for name, v in zip(header, values, strict=True)}
+
+
+def _is_utf8(fields: list[str]) -> bool:
+    try:
+        for value in fields:
+            value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate stands for a byte that was not UTF-8
+        return False
+    return True
+
+
+def _parquet_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | Reject]]:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        cursor = con.execute("SELECT * FROM read_parquet(?)", [str(path)])
+        names = [d[0] for d in cursor.description]
+        index = 0
+        while batch := cursor.fetchmany(10_000):
+            for values in batch:
+                index += 1
+                yield index, dict(zip(names, values, strict=True))
+    finally:
+        con.close()

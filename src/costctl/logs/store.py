@@ -4,18 +4,27 @@ Tables:
 - `requests`: `CANONICAL_COLUMNS` exactly, in that order (the contract in `costctl.logs.schema`);
 - `rejects`: rows that could not be loaded (source_file, source_line, reason, raw snippet);
 - `ingests`: one row per ingest (files, read, loaded, rejected, duplicate, at);
+- `row_keys`: the content key (and occurrence number) of every loaded row that has no request id, the dedupe
+  key of such rows (see `content_key_sql`); added to an older database when it is next written;
 - `meta`: key/value, `schema_version` among them. A database from another schema version is refused.
+
+A store that does not exist yet is built in a temporary file beside its path and moved into place only when
+the first ingest has committed (`writable`), so a failed first ingest (disk full, Ctrl-C, kill) leaves no
+half-made file that would block the next run.
 
 duckdb is imported inside functions only: the CLI must stay light for `--help`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from costctl.errors import InputError
-from costctl.logs.schema import CANONICAL_COLUMNS, SCHEMA_VERSION
+from costctl.errors import InputError, StoreWriteError
+from costctl.logs.schema import CANONICAL_COLUMNS, COLUMN_NAMES, SCHEMA_VERSION
 
 STORE_SCHEMA_VERSION = SCHEMA_VERSION
 DEFAULT_DB = "costctl.duckdb"
@@ -26,13 +35,28 @@ MEMORY_LIMIT = "1GB"
 REQUESTS_DDL = (
     "CREATE TABLE IF NOT EXISTS requests (" + ", ".join(f"{n} {t}" for n, t, _ in CANONICAL_COLUMNS) + ")"
 )
+ROW_KEYS_DDL = "CREATE TABLE IF NOT EXISTS row_keys (content UHUGEINT, occurrence BIGINT)"
 OTHER_DDL = (
     "CREATE TABLE IF NOT EXISTS rejects (source_file VARCHAR, source_line BIGINT, reason VARCHAR, raw VARCHAR,"
     " ingest_id BIGINT)",
     'CREATE TABLE IF NOT EXISTS ingests (ingest_id BIGINT, "at" TIMESTAMP, files VARCHAR, "read" BIGINT, loaded BIGINT,'
     " rejected BIGINT, duplicate BIGINT)",
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    ROW_KEYS_DDL,
 )
+
+
+def content_key_sql(alias: str) -> str:
+    """SQL for the content key of a canonical row: md5 over the text of every column a log provides (the
+    source_* columns excepted, so the same record read from a copy or a rotated file has the same key).
+    md5 rather than DuckDB's `hash()`: keys are stored, and must not change with the DuckDB version."""
+    prefix = f"{alias}." if alias else ""
+    parts = ", ".join(
+        f"coalesce(CAST({prefix}{c} AS VARCHAR), chr(30))"
+        for c in COLUMN_NAMES
+        if not c.startswith("source_")
+    )
+    return f"md5_number(concat_ws(chr(31), {parts}))"
 
 
 def busy_message(path: Path) -> str:
@@ -95,6 +119,8 @@ def _check_or_create(con: Any, db: Path, *, write: bool) -> None:
                 "ingest the logs into a new database",
                 where=str(db),
             )
+        if write and "row_keys" not in tables:
+            _add_row_keys(con)
         return
     if tables:
         raise InputError("not a costctl attribute database (no meta table)", where=str(db))
@@ -106,3 +132,78 @@ def _check_or_create(con: Any, db: Path, *, write: bool) -> None:
         con.execute(ddl)
     con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(STORE_SCHEMA_VERSION)])
     con.execute("COMMIT")
+
+
+def _add_row_keys(con: Any) -> None:
+    """Give a store written before `row_keys` existed the content keys of its rows without a request id."""
+    con.execute("BEGIN")
+    con.execute(ROW_KEYS_DDL)
+    con.execute(
+        "INSERT INTO row_keys SELECT content, row_number() OVER (PARTITION BY content ORDER BY source_file, "  # noqa: S608 (ours)
+        f"source_line) FROM (SELECT {content_key_sql('')} AS content, source_file, source_line FROM requests "
+        "WHERE request_id IS NULL)"
+    )
+    con.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def writable(path: Path | str) -> Iterator[Any]:
+    """A write connection for one ingest. A store that does not exist yet is created as a temporary file in
+    the same folder and linked into place only when the block ends without an error; on any error it is
+    removed, so a failed first ingest never leaves an invalid database behind."""
+    import duckdb
+
+    db = Path(path)
+    if db.exists() or str(db) == ":memory:":
+        con = connect(db, write=True)
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    if not db.parent.is_dir():
+        raise InputError("directory does not exist", where=str(db))
+    tmp = db.with_name(f".{db.name}.{os.getpid()}.creating")
+    _remove(tmp)
+    done = False
+    try:
+        try:
+            con = connect(tmp, write=True)
+        except duckdb.Error as exc:  # the schema could not be written (disk full, ...)
+            raise StoreWriteError(
+                f"cannot create the database ({str(exc).splitlines()[0]}); no database was created",
+                where=str(db),
+            ) from None
+        try:
+            yield con
+            con.execute("CHECKPOINT")  # everything into the one file, no WAL beside it
+            done = True
+        except StoreWriteError as exc:
+            raise StoreWriteError(
+                exc.message.replace("the database is as it was", "no database was created"), where=str(db)
+            ) from None
+        except duckdb.Error as exc:
+            raise StoreWriteError(
+                f"cannot write the database ({str(exc).splitlines()[0]}); no database was created",
+                where=str(db),
+            ) from None
+        finally:
+            con.close()
+        if done:
+            try:
+                os.link(tmp, db)  # fails if another process created the store meanwhile: never overwrite it
+            except FileExistsError:
+                raise InputError(
+                    "another process created this database meanwhile; nothing was written, run the ingest again",
+                    where=str(db),
+                ) from None
+            except OSError:  # a file system without hard links
+                os.replace(tmp, db)
+    finally:
+        _remove(tmp)
+
+
+def _remove(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()

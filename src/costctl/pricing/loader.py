@@ -16,7 +16,7 @@ from typing import Any
 
 from costctl.errors import PricingError
 from costctl.models import FineTuning, LongContextTier, ModelPrice, PriceCard, PricePeriod
-from costctl.numbers import MAX_USD_PER_MTOK
+from costctl.values import MAX_USD_PER_MTOK
 
 SCHEMA_ID = "costctl/pricing@1"
 ENV_PRICING_DIR = "COSTCTL_PRICING"

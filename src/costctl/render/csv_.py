@@ -19,8 +19,8 @@ from costctl.render.values import plain_cell
 from costctl.report import Report
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
-NUMERIC = ("usd", "int", "pct", "percent")
 _NEEDS_QUOTES = (",", '"', "\r", "\n")
+NUMERIC = ("usd", "int", "pct", "percent")
 
 
 def neutralise(cell: str, *, numeric: bool = False) -> str:

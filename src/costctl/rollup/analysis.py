@@ -19,7 +19,8 @@ ZERO = Decimal(0)
 
 def allocate(total: Decimal, weights: Mapping[str, int | Decimal]) -> dict[str, Decimal]:
     """Split `total` in proportion to `weights`, largest remainder on micro-cents: the parts sum exactly to
-    `total` (quantised to micro-cents first). Zero total weight -> equal weights."""
+    `total`, unrounded (what is below a micro-cent goes to the part first in the largest-remainder order, so
+    money is never rounded before it is displayed). Zero total weight -> equal weights."""
     keys = list(weights)
     if not keys:
         return {}
@@ -36,11 +37,9 @@ def allocate(total: Decimal, weights: Mapping[str, int | Decimal]) -> dict[str, 
     order = sorted(keys, key=lambda k: (-(exact[k] - floors[k]), k))
     for k in order[:left]:
         floors[k] += 1
-    return {k: Decimal(floors[k]) * MICRO_CENT for k in keys}
-
-
-def quantise_micro_cents(value: Decimal) -> Decimal:
-    return (value / MICRO_CENT).to_integral_value(rounding=ROUND_DOWN) * MICRO_CENT
+    parts = {k: Decimal(floors[k]) * MICRO_CENT for k in keys}
+    parts[order[0]] += total - Decimal(units) * MICRO_CENT
+    return parts
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from costctl.errors import InputError
+from costctl.errors import InputError, UnknownFormatError
 from costctl.logs.adapters import (
     anthropic,
     claude_code,
@@ -95,7 +95,7 @@ def detect_format(path: Path) -> str:
             break
     if seen == 0:
         raise InputError("file is empty or holds no JSON records; expected a log file", where=str(path))
-    raise InputError(
+    raise UnknownFormatError(
         f"no known log format; expected one of {', '.join(FORMATS)}, or name one with --input-format",
         where=str(path),
     )

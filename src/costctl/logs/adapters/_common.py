@@ -15,17 +15,21 @@ import io
 import json
 import os
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TextIO
 
 from costctl.inputs import JsonTooDeep, loads
 from costctl.logs.schema import COLUMN_NAMES, Reject
 from costctl.logs.timestamps import TimestampError, parse_timestamp
 
+if TYPE_CHECKING:
+    from costctl.logs.rules import TagRules
+
 Row = dict[str, Any]
+P = ParamSpec("P")
 Item = tuple[int, "Row | Reject"]
 
 
@@ -46,7 +50,7 @@ class ReadContext:
 
     path: Path
     fmt: str
-    rules: Any = None  # costctl.logs.rules.TagRules | None
+    rules: TagRules | None = None
     batch_input: Path | None = None
     skipped: Counter[str] = field(default_factory=Counter)
     jsonl: bool = True  # False when the file is one JSON document (then source_line is a record index)
@@ -118,6 +122,8 @@ def _iter_jsonl(fh: TextIO, first_line: str, first_no: int) -> Iterator[tuple[in
             yield number, loads(line)
         except ValueError as exc:
             yield number, BadJson(f"invalid JSON (truncated line?): {exc}")
+        except RecursionError:
+            yield number, BadJson("invalid JSON: nested too deeply")
 
 
 def raw_decode(decoder: json.JSONDecoder, text: str, pos: int) -> tuple[Any, int]:
@@ -500,17 +506,23 @@ def _tag_text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def guarded(ctx: ReadContext, line: int, record: Any, func: Any, *args: Any) -> Row | Reject:
-    """Run one record's conversion; every problem with the data becomes a Reject, never an exception."""
+def guarded(
+    ctx: ReadContext,
+    line: int,
+    record: Any,
+    func: Callable[Concatenate[ReadContext, int, Mapping[str, Any], P], Row | Reject],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> Row | Reject:
+    """Run one record's conversion; a problem with the data (`RecordError`, raised by the strict field
+    readers above) becomes that record's Reject. Anything else (AttributeError, TypeError, KeyError, ...) is
+    a bug in the adapter and propagates: turning it into rejects would hide it behind an exit 0."""
     if isinstance(record, BadJson):
         return Reject(record.reason)
     if not isinstance(record, Mapping):
         return Reject(f"expected a JSON object, got {type(record).__name__}")
     try:
-        result: Row | Reject = func(ctx, line, record, *args)
+        result = func(ctx, line, record, *args, **kwargs)
     except RecordError as exc:
         return Reject(str(exc))
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        # Wrong types deep inside a record (a list where an object belongs, ...): the data's fault.
-        return Reject(f"malformed record: {type(exc).__name__}: {exc}")
     return result

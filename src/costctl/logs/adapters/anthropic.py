@@ -141,7 +141,9 @@ def _convert_message(ctx: ReadContext, line: int, record: Mapping[str, Any]) -> 
     tags: dict[str, Any] = {}
     fill_message(row, tags, message)
     _request_facts(row, request)
-    when = record.get("timestamp", record.get("created_at")) if wrapped else None
+    # a bare body with the app's own `timestamp`/`created_at`/`metadata` beside the API fields keeps them
+    # (docs/log-formats.md), exactly as a {request, response} record does
+    when = record.get("timestamp", record.get("created_at"))
     if when is None:
         row["ts"] = ctx.file_mtime
         tags["ts_source"] = "file_mtime"
@@ -149,12 +151,12 @@ def _convert_message(ctx: ReadContext, line: int, record: Mapping[str, Any]) -> 
         row["ts"] = timestamp(when, "timestamp")
     if wrapped and text(record.get("request_id")):
         row["request_id"] = text(record.get("request_id"))
-    latency = record.get("latency_ms", record.get("duration_ms")) if wrapped else None
+    latency = record.get("latency_ms", record.get("duration_ms"))
     if isinstance(latency, (int, float)) and not isinstance(latency, bool):
         row["latency_ms"] = float(latency)
     meta = {
         **obj(request.get("metadata"), "request.metadata"),
-        **(obj(record.get("metadata"), "metadata") if wrapped else {}),
+        **obj(record.get("metadata"), "metadata"),
     }
     for column, value in attribution_from(meta).items():
         row[column] = value
@@ -168,7 +170,7 @@ def _convert_batch(
     row = new_row(ctx, line)
     custom_id = text(record.get("custom_id"))
     tags: dict[str, Any] = {"custom_id": custom_id}
-    result = record["result"]
+    result = obj(record.get("result"), "result")
     kind = text(result.get("type"))
     if kind == "succeeded":
         message = obj(result.get("message"), "result.message")

@@ -9,7 +9,8 @@ Streaming: a message's lines are close together, so a message is emitted once it
 `WINDOW` lines (and at the end of the file); memory is bounded by the window, not the file.
 
 Not yielded, but counted in `LogRead.skipped`: lines that are not assistant responses (user, progress,
-system, summary, file-history-snapshot, queue-operation) and the earlier streamed lines of a message.
+system, summary, file-history-snapshot, queue-operation) and the earlier streamed lines of a message. A line
+whose message carries a model and a usage is a response whatever its `type` (or lack of one) says.
 Model `<synthetic>` (locally generated error text) is not billable: rejected with that reason.
 Usage follows Anthropic's exclusive convention and is converted (anthropic.fill_usage).
 Sidechain/subagent files are separate billable calls: never deduplicated against the parent session.
@@ -96,6 +97,7 @@ def read(records: Iterator[tuple[int, Any]], ctx: ReadContext) -> Iterator[Item]
         is_response = isinstance(record.get("message"), Mapping) and (
             record.get("type") == "assistant"
             or (record.get("type") is None and message.get("role") == "assistant")
+            or _carries_billed_usage(message)
         )
         if not is_response:
             ctx.skipped[SKIP_NOT_RESPONSE] += 1
@@ -120,6 +122,17 @@ def read(records: Iterator[tuple[int, Any]], ctx: ReadContext) -> Iterator[Item]
                 yield done.line, _convert(ctx, done)
     for done in sorted(pending.values(), key=lambda p: p.line):
         yield done.line, _convert(ctx, done)
+
+
+def _carries_billed_usage(message: Mapping[str, Any]) -> bool:
+    """A message with a model and a usage object is a billed API response, whatever the line's `type` or
+    `sessionId` say (or omit): skipping it would drop spend silently."""
+    usage = message.get("usage")
+    return (
+        isinstance(usage, Mapping)
+        and bool(text(message.get("model")))
+        and any(usage.get(k) is not None for k in ("input_tokens", "output_tokens"))
+    )
 
 
 def _key(record: Mapping[str, Any], message: Mapping[str, Any], line: int) -> str:

@@ -90,6 +90,9 @@ def read(records: Iterator[tuple[int, Any]], ctx: ReadContext) -> Iterator[Item]
             observations, traces = record["data"], {}
         else:  # one observation per line/element: no hierarchy available, generations only
             observations, traces = [record], {}
+        if not isinstance(observations, list):
+            yield line, Reject(f"observations is {type(observations).__name__}, expected a list")
+            continue
         group = [(line if ctx.jsonl else next(counter), o) for o in observations]
         yield from _rows(ctx, group, traces, with_hierarchy=len(group) > 1)
 

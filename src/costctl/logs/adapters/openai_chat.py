@@ -115,22 +115,7 @@ def fill_from_body(
     requested = text(request.get("model"))
     if requested and requested != model:
         row["model_requested"] = requested
-    if "prompt_tokens" in usage or "completion_tokens" in usage:  # Chat Completions
-        inp = tokens(usage.get("prompt_tokens"), "usage.prompt_tokens")
-        out = tokens(usage.get("completion_tokens"), "usage.completion_tokens")
-        details_in = usage.get("prompt_tokens_details") or {}
-        details_out = usage.get("completion_tokens_details") or {}
-    else:  # Responses API
-        inp = tokens(usage.get("input_tokens"), "usage.input_tokens")
-        out = tokens(usage.get("output_tokens"), "usage.output_tokens")
-        details_in = usage.get("input_tokens_details") or {}
-        details_out = usage.get("output_tokens_details") or {}
-    row["input_tokens"] = inp
-    row["output_tokens"] = out
-    row["cached_input_tokens"] = tokens(dig(details_in, "cached_tokens"), "cached_tokens")
-    # Some Azure/compatible servers report cache writes; OpenAI itself bills none before GPT-5.6.
-    row["cache_write_5m_tokens"] = tokens(dig(details_in, "cache_write_tokens"), "cache_write_tokens")
-    row["reasoning_tokens"] = tokens(dig(details_out, "reasoning_tokens"), "reasoning_tokens")
+    fill_usage(row, usage)
     choices = body.get("choices")
     if isinstance(choices, list) and choices and isinstance(choices[0], Mapping):
         row["finish_reason"] = finish_reason(choices[0].get("finish_reason"))
@@ -162,6 +147,26 @@ def fill_from_body(
         tags["service_tier"] = tier
         if tier in ("batch", "flex"):
             row["is_batch"] = tier == "batch"
+
+
+def fill_usage(row: Row, usage: Mapping[str, Any]) -> None:
+    """OpenAI usage (Chat Completions or Responses API) -> canonical token columns (already inclusive)."""
+    if "prompt_tokens" in usage or "completion_tokens" in usage:  # Chat Completions
+        inp = tokens(usage.get("prompt_tokens"), "usage.prompt_tokens")
+        out = tokens(usage.get("completion_tokens"), "usage.completion_tokens")
+        details_in = usage.get("prompt_tokens_details") or {}
+        details_out = usage.get("completion_tokens_details") or {}
+    else:  # Responses API
+        inp = tokens(usage.get("input_tokens"), "usage.input_tokens")
+        out = tokens(usage.get("output_tokens"), "usage.output_tokens")
+        details_in = usage.get("input_tokens_details") or {}
+        details_out = usage.get("output_tokens_details") or {}
+    row["input_tokens"] = inp
+    row["output_tokens"] = out
+    row["cached_input_tokens"] = tokens(dig(details_in, "cached_tokens"), "cached_tokens")
+    # Some Azure/compatible servers report cache writes; OpenAI itself bills none before GPT-5.6.
+    row["cache_write_5m_tokens"] = tokens(dig(details_in, "cache_write_tokens"), "cache_write_tokens")
+    row["reasoning_tokens"] = tokens(dig(details_out, "reasoning_tokens"), "reasoning_tokens")
 
 
 def apply_metadata(row: Row, tags: dict[str, Any], meta: Mapping[str, Any]) -> None:

@@ -97,9 +97,10 @@ def _any_value(value: Any) -> Any:
         raw = value["intValue"]
         return int(raw) if isinstance(raw, str) and raw.lstrip("-").isdigit() else raw
     if "arrayValue" in value:
-        return [_any_value(v) for v in (value["arrayValue"] or {}).get("values", [])]
+        values = mapping(value["arrayValue"]).get("values")
+        return [_any_value(v) for v in values] if isinstance(values, list) else []
     if "kvlistValue" in value:
-        return _attributes((value["kvlistValue"] or {}).get("values", []))
+        return _attributes(mapping(value["kvlistValue"]).get("values"))
     return None
 
 
@@ -139,11 +140,23 @@ def _flatten(record: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     """Any accepted shape -> dicts with id, parent, trace, name, start, end, attrs, resource, status."""
     if isinstance(record.get("resourceSpans"), list):
         for resource_spans in record["resourceSpans"]:
-            resource = _attributes((resource_spans.get("resource") or {}).get("attributes"))
-            for scope_spans in (
+            if not isinstance(resource_spans, Mapping):
+                yield {"bad": f"resourceSpans entry is {type(resource_spans).__name__}, expected an object"}
+                continue
+            resource = _attributes(mapping(resource_spans.get("resource")).get("attributes"))
+            scopes = (
                 resource_spans.get("scopeSpans") or resource_spans.get("instrumentationLibrarySpans") or []
-            ):
-                for span in scope_spans.get("spans") or []:
+            )
+            for scope_spans in scopes if isinstance(scopes, list) else [scopes]:
+                spans_in = scope_spans.get("spans") if isinstance(scope_spans, Mapping) else scope_spans
+                if not isinstance(spans_in, list):
+                    if spans_in:  # an object or value where the spans list belongs
+                        yield {"bad": f"spans is {type(spans_in).__name__}, expected a list"}
+                    continue
+                for span in spans_in:
+                    if not isinstance(span, Mapping):
+                        yield {"bad": f"span is {type(span).__name__}, expected an object"}
+                        continue
                     yield {
                         "id": _span_id(span.get("spanId")),
                         "parent": _span_id(span.get("parentSpanId")),
