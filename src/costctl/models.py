@@ -115,6 +115,18 @@ class ModelPrice:
         return self.periods[-1]
 
 
+# The token counts of a usage, in the order of the canonical log columns (one list for the store, the
+# adapters, the rollup sums and Usage itself).
+TOKEN_FIELDS: tuple[str, ...] = (
+    "input_tokens",
+    "cached_input_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+)
+
+
 @dataclass(frozen=True)
 class Usage:
     """Token usage of one request (or a sum of requests priced alike), inclusive convention."""
@@ -127,14 +139,7 @@ class Usage:
     reasoning_tokens: int = 0
 
     def __post_init__(self) -> None:
-        for name in (
-            "input_tokens",
-            "output_tokens",
-            "cached_input_tokens",
-            "cache_write_5m_tokens",
-            "cache_write_1h_tokens",
-            "reasoning_tokens",
-        ):
+        for name in TOKEN_FIELDS:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise InputError(f"{name} must be a whole number of tokens, got {value!r}")

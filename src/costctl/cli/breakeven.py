@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from costctl.cli import breakeven_options as o
 from costctl.cli.common import (
     FormatOpt,
     OutputOpt,
@@ -183,70 +184,35 @@ def rag_vs_finetune(
 @app.command("self-host")
 @handle_errors
 def self_host(
-    params_b: Annotated[
-        float | None, typer.Option("--params-b", help="Model size, billions of parameters.")
-    ] = None,
-    precision: Annotated[str, typer.Option(help="Weights: fp16, bf16, fp8, int8, int4.")] = "fp8",
-    kv_precision: Annotated[
-        str | None, typer.Option(help="KV cache precision (default fp8 for 8-bit weights, else fp16).")
-    ] = None,
-    architecture: Annotated[
-        str | None, typer.Option(help="Architecture preset (llama-3-8b, llama-3-70b, ...).")
-    ] = None,
-    layers: Annotated[
-        int | None, typer.Option(help="Layers (with --kv-heads, --head-dim, --hidden).")
-    ] = None,
-    kv_heads: Annotated[int | None, typer.Option(help="KV heads.")] = None,
-    head_dim: Annotated[int | None, typer.Option(help="Head dimension.")] = None,
-    hidden: Annotated[int | None, typer.Option(help="Hidden size.")] = None,
-    gpu: Annotated[
-        str | None,
-        typer.Option("--gpu", help="GPU id from the GPU table (h100-sxm, a100-80g-sxm, l40s, ...)."),
-    ] = None,
-    gpus: Annotated[
-        int | None,
-        typer.Option("--gpus", help="GPUs per replica (tensor parallel); default smallest that fits."),
-    ] = None,
-    gpu_offer: Annotated[
-        str | None, typer.Option(help="Rental offer from the GPU table (e.g. lambda-2x, aws-p5).")
-    ] = None,
-    gpu_price: Annotated[
-        str | None, typer.Option(help="USD per instance-hour (overrides the table).")
-    ] = None,
-    gpus_per_instance: Annotated[
-        int | None, typer.Option(help="GPUs per rented instance (with --gpu-price).")
-    ] = None,
-    input_len: Annotated[int, typer.Option("--input-len", help="Input tokens per request.")] = 1000,
-    output_len: Annotated[int, typer.Option("--output-len", help="Output tokens per request.")] = 200,
-    efficiency: Annotated[
-        float, typer.Option(help="η_sys: measured ÷ roofline (default 0.5, docs/breakeven.md#efficiency).")
-    ] = 0.5,
-    mbu: Annotated[float, typer.Option(help="Memory-bandwidth utilisation inside the roofline.")] = 1.0,
-    mfu: Annotated[float, typer.Option(help="FLOP utilisation inside the roofline.")] = 1.0,
-    tpot_ms: Annotated[
-        float | None, typer.Option("--tpot-ms", help="Time-per-output-token SLO; limits the batch.")
-    ] = None,
-    throughput: Annotated[
-        float | None,
-        typer.Option(
-            "--throughput", help="Measured output tok/s per replica (checked against the roofline)."
-        ),
-    ] = None,
-    api_model: Annotated[
-        list[str] | None, typer.Option("--api-model", help="API model to compare; repeatable.")
-    ] = None,
-    api_price_per_mtok: Annotated[
-        str | None, typer.Option(help="A flat API price, USD per 1M tokens (input and output).")
-    ] = None,
-    tokens_per_month: Annotated[
-        str | None, typer.Option(help="Monthly volume in tokens (input + output).")
-    ] = None,
-    requests_per_month: Annotated[str | None, typer.Option(help="Monthly volume in requests.")] = None,
-    peak_to_average: Annotated[str, typer.Option(help="Peak ÷ average load (3 interactive, 1 batch).")] = "1",
-    max_utilisation: Annotated[str, typer.Option(help="Max sustained utilisation ρ_max.")] = "0.8",
-    spares: Annotated[int, typer.Option(help="Spare replicas (1 = N+1).")] = 0,
-    ops_fte: Annotated[str, typer.Option(help="Ops labour, FTE.")] = "0",
-    ops_salary: Annotated[str, typer.Option(help="Loaded cost of one FTE per year, USD.")] = "200000",
+    params_b: o.ParamsB = None,
+    precision: o.Precision = "fp8",
+    kv_precision: o.KvPrecision = None,
+    architecture: o.Architecture = None,
+    layers: o.Layers = None,
+    kv_heads: o.KvHeads = None,
+    head_dim: o.HeadDim = None,
+    hidden: o.Hidden = None,
+    gpu: o.Gpu = None,
+    gpus: o.Gpus = None,
+    gpu_offer: o.GpuOffer = None,
+    gpu_price: o.GpuPrice = None,
+    gpus_per_instance: o.GpusPerInstance = None,
+    input_len: o.InputLen = 1000,
+    output_len: o.OutputLen = 200,
+    efficiency: o.Efficiency = 0.5,
+    mbu: o.Mbu = 1.0,
+    mfu: o.Mfu = 1.0,
+    tpot_ms: o.TpotMs = None,
+    throughput: o.Throughput = None,
+    api_model: o.ApiModel = None,
+    api_price_per_mtok: o.ApiPricePerMtok = None,
+    tokens_per_month: o.TokensPerMonth = None,
+    requests_per_month: o.RequestsPerMonth = None,
+    peak_to_average: o.PeakToAverage = "1",
+    max_utilisation: o.MaxUtilisation = "0.8",
+    spares: o.Spares = 0,
+    ops_fte: o.OpsFte = "0",
+    ops_salary: o.OpsSalary = "200000",
     scenario: ScenarioOpt = None,
     gpu_table: GpuTableOpt = None,
     fmt: FormatOpt = Format.TABLE,

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from costctl.models import TOKEN_FIELDS
+
 SCHEMA_VERSION = 1
 
 # (name, DuckDB type, meaning)
@@ -53,14 +55,7 @@ CANONICAL_COLUMNS: tuple[tuple[str, str, str], ...] = (
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c[0] for c in CANONICAL_COLUMNS)
-TOKEN_COLUMNS: tuple[str, ...] = (
-    "input_tokens",
-    "cached_input_tokens",
-    "cache_write_5m_tokens",
-    "cache_write_1h_tokens",
-    "output_tokens",
-    "reasoning_tokens",
-)
+TOKEN_COLUMNS = TOKEN_FIELDS
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from costctl.errors import InputError
+from costctl.models import TOKEN_FIELDS
 
 # dimension name (CLI) -> canonical column
 DIMENSIONS: dict[str, str] = {
@@ -35,14 +36,7 @@ GRAINS = ("day", "week", "month", "all")
 # Usage exports are aggregates: an adapter sets this tag to the number of requests a row stands for.
 # The one place that says how a row counts as requests (engines render it in their dialect).
 AGGREGATED_REQUESTS_TAG = "aggregated_requests"
-TOKEN_SUMS = (
-    "input_tokens",
-    "cached_input_tokens",
-    "cache_write_5m_tokens",
-    "cache_write_1h_tokens",
-    "output_tokens",
-    "reasoning_tokens",
-)
+TOKEN_SUMS = TOKEN_FIELDS  # summed per group, in this order
 _TAG_KEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}$")
 
 

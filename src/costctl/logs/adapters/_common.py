@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TextIO
 
 from costctl.inputs import JsonTooDeep, loads
-from costctl.logs.schema import COLUMN_NAMES, Reject
+from costctl.logs.schema import COLUMN_NAMES, TOKEN_COLUMNS, Reject
 from costctl.logs.timestamps import TimestampError, parse_timestamp
 
 if TYPE_CHECKING:
@@ -463,14 +463,7 @@ def check_row(row: Row) -> str | None:
     """The invariants every row must meet before it reaches the store; a reason when it does not."""
     if not isinstance(row.get("ts"), dt.datetime):
         return "no request time"
-    for name in (
-        "input_tokens",
-        "cached_input_tokens",
-        "cache_write_5m_tokens",
-        "cache_write_1h_tokens",
-        "output_tokens",
-        "reasoning_tokens",
-    ):
+    for name in TOKEN_COLUMNS:
         value = row.get(name)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             return f"{name} is {value!r}, expected a non-negative integer"
