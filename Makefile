@@ -3,10 +3,18 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# CI lays a tiktoken cache beside the clone; use it when it is there and nothing else is set. Never export
+# an empty TIKTOKEN_CACHE_DIR: tiktoken reads an empty value as "no cache" and goes to the network.
 SHARED_CACHE := $(abspath ../shared/tiktoken-cache)
-export TIKTOKEN_CACHE_DIR ?= $(if $(wildcard $(SHARED_CACHE)),$(SHARED_CACHE),)
+ifeq ($(strip $(TIKTOKEN_CACHE_DIR)),)
+ifneq ($(wildcard $(SHARED_CACHE)),)
+export TIKTOKEN_CACHE_DIR := $(SHARED_CACHE)
+else
+unexport TIKTOKEN_CACHE_DIR
+endif
+endif
 
-.PHONY: venv demo test lint bench clean
+.PHONY: venv demo test test-fast lint bench clean
 
 venv: $(STAMP)
 
@@ -22,10 +30,15 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The unit tier (well under a minute): everything but the tests marked `slow` (see tests/conftest.py).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	@set -e; for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done

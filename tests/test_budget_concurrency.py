@@ -9,12 +9,11 @@ after the dead reservations expire.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from budget_support import check_accounting, postgres_server, reset_postgres, run_workers
+from budget_support import check_accounting, reset_postgres, run_workers
 
 from costctl.budget import BudgetGuard, open_ledger
 from costctl.budget.ledger import to_pusd
@@ -23,12 +22,6 @@ from costctl.budget.policy import GuardPolicy
 WORST = Decimal("0.002")  # gpt-4.1-mini, 1000 input + 1000 output tokens at $0.40 / $1.60 per Mtok
 WORKERS = 8
 USERS = 4
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

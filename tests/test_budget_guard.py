@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from budget_support import check_accounting, postgres_server, reset_postgres
-from conftest import invoke
+from budget_support import check_accounting, reset_postgres
+from conftest import REAL_LOGS, invoke, needs_real_logs
 
 from costctl.budget import BudgetGuard, GuardRequest, open_ledger
 from costctl.budget.ledger import Ledger
@@ -40,12 +40,6 @@ class Clock:
 @pytest.fixture(scope="module")
 def catalog() -> Any:
     return load_catalog()
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -327,6 +321,12 @@ def test_cli_check_exit_codes_and_status(tmp_path: Path) -> None:
     user = next(c for c in data["caps"] if c["cap"] == "user-daily")
     assert Decimal(user["spent_usd"]) == Decimal("0.000836") and Decimal(user["reserved_usd"]) > 0
     assert data["accuracy"][0]["model"] == "gpt-4.1" and data["requests_this_month"]["rejected"] == 1
+    recent = invoke("budget", "status", "--ledger", ledger, "--requests", "5", "-f", "json").json()[
+        "recent_requests"
+    ]
+    assert [r["request_id"] for r in recent] == [ok.json()["request_id"]]  # the one settled request
+    assert Decimal(recent[0]["reserved_usd"]) == Decimal(ok.json()["reserved_usd"])
+    assert Decimal(recent[0]["actual_usd"]) == Decimal("0.000836") and recent[0]["key"] == "42 / - / -"
     missing = invoke("budget", "status", "--ledger", str(tmp_path / "none.sqlite"))
     assert missing.exit_code == 2 and "no budget ledger" in missing.stderr
     bad_model = invoke(*base, "--model", "gpt-4.2", "--max-tokens", "10", "--text", "x")
@@ -353,3 +353,93 @@ def test_example_gateway_plays_the_readme_scenarios(tmp_path: Path) -> None:
     assert "cap user-daily (user=42" in res.stdout.splitlines()[-2]
     status = invoke("budget", "status", "--ledger", str(tmp_path / "gw.sqlite"), "-f", "json")
     assert status.exit_code == 0 and status.json()["requests_this_month"]["settled"] == len(verbs) - 2
+
+
+def test_random_sequences_keep_every_counter_equal_to_its_rows(ledger: Ledger, catalog: Any) -> None:
+    """Checks, records (on time, late, twice), expiries and clock jumps across day and month ends, in a random
+    order: after every step each bucket equals what its rows add up to, and no hard limit is crossed."""
+    import random
+
+    rng = random.Random(18)
+    clock = Clock(dt.datetime(2026, 3, 31, 23, 50, tzinfo=dt.timezone.utc))
+    policy = GuardPolicy(
+        per_request=BudgetPolicy(max_cost_usd=Decimal("0.004"), fallback_model="gpt-4.1-nano"),
+        caps=(
+            Cap("user-daily", "user", "day", hard_usd=Decimal("0.01")),
+            Cap("team-monthly", "team", "month", hard_usd=Decimal("0.03"), soft_usd=Decimal("0.02")),
+            Cap("global-monthly", "global", "month", hard_usd=Decimal("0.05")),
+        ),
+        reservation_ttl_seconds=120,
+        on_expiry=rng.choice(["charge", "release"]),
+    )
+    guard = BudgetGuard(policy, ledger, catalog=catalog, clock=clock)
+    open_decisions: list[Any] = []
+    for _ in range(150):
+        step = rng.random()
+        if step < 0.55:
+            d = guard.check(
+                GuardRequest(
+                    model=rng.choice(["gpt-4.1-mini", "gpt-4.1"]),
+                    max_tokens=rng.randint(10, 2500),
+                    input_tokens=rng.randint(0, 3000),
+                    user=rng.choice(["a", "b", None]),
+                    team=rng.choice(["x", "y"]),
+                )  # fmt: skip
+            )
+            if d.allowed:
+                open_decisions.append(d)
+        elif step < 0.85 and open_decisions:
+            d = open_decisions.pop(rng.randrange(len(open_decisions)))
+            out = rng.randint(0, d.candidates[-1].output_tokens)
+            guard.record(d, {"prompt_tokens": d.candidates[-1].input_tokens, "completion_tokens": out})
+            with pytest.raises(InputError):
+                guard.record(d, {"prompt_tokens": 1, "completion_tokens": 1})
+        else:
+            clock.at += dt.timedelta(seconds=rng.choice([30, 90, 200, 3600]))
+            guard.expire()
+        check_accounting(ledger)
+    assert clock.at.month == 4  # the run crossed a day and a month end
+
+
+def test_a_repeated_request_id_is_one_error_line(ledger: Ledger, catalog: Any) -> None:
+    guard = BudgetGuard(seed_policy(), ledger, catalog=catalog, clock=Clock())
+    request = GuardRequest(model="gpt-4.1-mini", max_tokens=10, input_tokens=10, user="1", request_id="req-1")
+    assert guard.check(request).allowed
+    with pytest.raises(InputError, match="in the ledger already"):
+        guard.check(request)
+
+
+@needs_real_logs
+def test_record_reads_real_provider_usage_objects() -> None:
+    """Usage objects as providers really send them (Claude Code's Anthropic messages, a Groq/OpenAI batch)."""
+    seen = {"anthropic": 0, "openai": 0}
+    for path in sorted((REAL_LOGS / "claude-code").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line) if line.strip() else {}
+            usage = (
+                (record.get("message") or {}).get("usage")
+                if isinstance(record.get("message"), dict)
+                else None
+            )
+            if not isinstance(usage, dict):
+                continue
+            got = usage_from_provider(usage)
+            expected_input = (
+                usage["input_tokens"]
+                + usage.get("cache_read_input_tokens", 0)
+                + usage.get("cache_creation_input_tokens", 0)
+            )
+            assert (got.input_tokens, got.output_tokens) == (expected_input, usage["output_tokens"])
+            assert got.cached_input_tokens == usage.get("cache_read_input_tokens", 0)
+            seen["anthropic"] += 1
+    for line in (
+        (REAL_LOGS / "openai-batch" / "groq_batch_output.jsonl").read_text(encoding="utf-8").splitlines()
+    ):
+        body = json.loads(line)["response"]["body"]
+        got = usage_from_provider(body)  # the whole response: its usage is found inside
+        assert (got.input_tokens, got.output_tokens) == (
+            body["usage"]["prompt_tokens"],
+            body["usage"]["completion_tokens"],
+        )
+        seen["openai"] += 1
+    assert seen["anthropic"] > 10 and seen["openai"] > 1, seen

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from budget_support import postgres_server, reset_postgres
+from budget_support import reset_postgres
 from conftest import invoke
 
 from costctl.budget import BudgetGuard, GuardRequest, open_ledger
@@ -19,12 +18,6 @@ from costctl.budget.request import BudgetPolicy
 from costctl.pricing.catalog import load_catalog
 
 NOW = dt.datetime(2026, 3, 14, 9, 30, tzinfo=dt.timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -85,6 +78,13 @@ def test_ledger_rows_ingest_into_attribute_and_the_monthly_report(ledger_spec: s
     assert report.exit_code == 0, report.stderr
     text = report.stdout
     assert "2026-03" in text and "gpt-4.1-mini" in text and "search" in text
+    monthly = invoke("report", "--db", db, "--month", "2026-03", "-f", "json")  # the monthly report too
+    assert monthly.exit_code == 0, monthly.stderr
+    headline = monthly.json()["headline"]
+    assert (Decimal(headline["total_usd"]), headline["requests"]) == (
+        Decimal("0.0092"),
+        2,
+    )  # what the guard recorded
     # the same money the guard recorded: $0.002 + 250 x $8/M for gpt-4.1, 1000 x $0.4 + 3000 x $1.6 per M for mini
     import duckdb
 

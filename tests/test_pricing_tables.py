@@ -165,7 +165,7 @@ def test_tables_ship_inside_the_wheel(tmp_path):
     )
     if proc.returncode != 0:
         pytest.skip(f"cannot build a wheel offline here: {proc.stderr[-300:]}")
-    wheel = next(tmp_path.glob("costctl-*.whl"))
+    wheel = next(tmp_path.glob("costctl_llm-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "costctl/_pricing/openai.yaml" in names and "costctl/_pricing/anthropic.yaml" in names
 

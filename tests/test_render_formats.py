@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -67,7 +66,6 @@ def awkward_report() -> Report:
 
 @pytest.mark.parametrize("fmt", [Format.TABLE, Format.JSON, Format.CSV, Format.MARKDOWN])
 def test_golden(fmt, update_golden):
-    os.environ.setdefault("COLUMNS", "140")
     check_golden(GOLDEN / f"awkward.{fmt.value}", render(awkward_report(), fmt), update_golden)
 
 

@@ -15,7 +15,7 @@ import pytest
 from conftest import invoke, run_costctl
 from spark_data import export_jsonl, generate_store
 
-pytest.importorskip("pyspark", reason="the spark extra is not installed (pip install 'costctl[spark]')")
+pytest.importorskip("pyspark", reason="the spark extra is not installed (pip install '.[spark]')")
 
 ROWS = 2000
 AUDIT_SQL = (

@@ -137,5 +137,5 @@ def test_without_the_spark_extra_is_one_line(tmp_path: Path, monkeypatch: pytest
     source.write_bytes(b"")
     line = _one_error_line(invoke("attribute", "report", "--engine", "spark", "--source", str(source)))
     assert line == (
-        "costctl: error: --engine spark: pyspark is not installed, expected the spark extra: pip install 'costctl[spark]'"
+        "costctl: error: --engine spark: pyspark is not installed, expected the spark extra: pip install '.[spark]' in a checkout, or pip install pyspark"
     )

@@ -16,7 +16,7 @@ import pytest
 from conftest import invoke
 from spark_data import export_jsonl, generate_store
 
-pytest.importorskip("pyspark", reason="the spark extra is not installed (pip install 'costctl[spark]')")
+pytest.importorskip("pyspark", reason="the spark extra is not installed (pip install '.[spark]')")
 
 ROWS = 3000
 CLAUDE_TIER_ENDS = dt.date(2026, 3, 13)  # claude-sonnet-4-6's long-context period ends

@@ -11,14 +11,9 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from conftest import TIKTOKEN_CACHE, CliResult, invoke, run_costctl
+from conftest import TIKTOKEN_CACHE, CliResult, invoke, needs_tiktoken_cache, run_costctl
 
 from costctl.tokens.counting import BPE_PINS, bpe_cache_name
-
-needs_shared_cache = pytest.mark.skipif(
-    not TIKTOKEN_CACHE.is_dir(), reason="../shared/tiktoken-cache is absent on this machine"
-)
 
 
 def isolated(tmp_path: Path) -> dict[str, str]:
@@ -37,7 +32,7 @@ def one_error(result: CliResult, needle: str) -> None:
     assert len(lines) == 1 and lines[0].startswith("costctl: error: ") and needle in lines[0], lines
 
 
-@needs_shared_cache
+@needs_tiktoken_cache
 def test_fetch_from_a_folder_makes_estimates_exact(tmp_path: Path) -> None:
     env = isolated(tmp_path)
     before = run_costctl("tokens", "status", "-f", "json", env=env)
@@ -64,7 +59,7 @@ def test_fetch_from_a_folder_makes_estimates_exact(tmp_path: Path) -> None:
     assert exact.stderr == ""
 
 
-@needs_shared_cache
+@needs_tiktoken_cache
 def test_fetch_downloads_from_a_mirror(tmp_path: Path) -> None:
     served = tmp_path / "served"
     served.mkdir()

@@ -101,13 +101,18 @@ def test_audit_logs_outputs_are_inert(db: Path, fmt: str) -> None:
     assert not RAW_CONTROLS.search(result.stderr)
 
 
-def test_report_csv_downloads_are_inert(db: Path, tmp_path: Path) -> None:
+def test_report_html_and_its_csv_downloads_are_inert(db: Path, tmp_path: Path) -> None:
     from test_report_command import csv_links
 
     out = tmp_path / "r.html"
     result = invoke("report", "--db", str(db), "--month", "2026-10", "-o", str(out))
     assert result.exit_code == 0, result.stderr
-    links = csv_links(out.read_text(encoding="utf-8"))
+    html = out.read_text(encoding="utf-8")
+    assert not RAW_CONTROLS.search(html)  # names shown with their control characters escaped
+    payload = re.search(r'<script type="application/json" id="costctl-data">(.*?)</script>', html, re.S)
+    assert payload is not None
+    assert set(HOSTILE) <= {r["name"] for r in json.loads(payload.group(1))["by_feature"]}
+    links = csv_links(html)
     assert links
     for text in links.values():
         assert_csv_inert(text)
@@ -140,3 +145,25 @@ def test_inert_escapes_visibly_and_leaves_plain_text_alone() -> None:
     assert inert("x\u202ey") == "x\\u202ey"
     assert inert("a\r\nb\tc") == "a  b c"
     assert inert("a\rb", keep="\r") == "a\rb"
+
+
+def test_ci_outputs_are_inert() -> None:
+    import xml.etree.ElementTree as ET
+
+    from costctl.render.ci import github_annotations, junit_xml
+
+    rules = [
+        {
+            "name": "\x1b]0;x\x07cap",
+            "metric": "monthly_cost",
+            "scope": "total",
+            "status": "fail",
+            "message": "over\x1b[2J\nby $1",
+        }
+    ]
+    report = Report("estimate", {"gate": {"rules": rules}})
+    lines = github_annotations(report, file="w\x1b.yaml")
+    assert not RAW_CONTROLS.search("".join(lines)) and lines[0].endswith("over\\x1b[2J%0Aby $1")
+    xml = junit_xml(report)
+    assert not RAW_CONTROLS.search(xml)
+    assert ET.fromstring(xml).find("testcase/failure") is not None  # well-formed XML 1.0

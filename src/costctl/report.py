@@ -23,11 +23,19 @@ class Format(str, Enum):
     SARIF = "sarif"  # audit findings for code scanning (render/sarif.py)
 
 
+# Column priority: which columns a terminal table keeps when it must fit a narrow terminal (render/table.py).
+ESSENTIAL = 1  # never hidden (the row's label, the total)
+NORMAL = 2  # hidden only when the details are gone and long labels are already cut
+DETAIL = 3  # hidden first
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
     header: str
     kind: str = "text"  # text | usd | int | pct (a fraction) | percent (already x100) | bool | exact | row
+    priority: int = NORMAL  # ESSENTIAL | NORMAL | DETAIL; only the terminal table reads it
+    wrap: bool = False  # prose (a finding, a reason): folded onto more lines in a narrow terminal, not cut
 
     def kind_of(self, row: Mapping[str, Any]) -> str:
         """The kind of this column's cell in `row`: the column's own, or, for kind `row` (key/value tables

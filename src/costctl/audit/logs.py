@@ -87,6 +87,10 @@ def open_store(path: Path) -> Any:
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
+        if "lock" in str(exc).lower():  # an ingest is writing it: say so, not DuckDB's PID and lock text
+            from costctl.logs.store import busy_message
+
+            raise InputError(busy_message(path)) from None
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"cannot open as a DuckDB database ({first})", where=where) from None
     tables = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}

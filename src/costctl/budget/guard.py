@@ -202,6 +202,7 @@ class BudgetGuard:
             c.name: None if c.hard_usd is None else to_pusd(c.hard_usd, up=False) for c in policy.caps
         }
         self._prices: dict[tuple[str, str], ModelPrice] = {}
+        self._lowest_warn_pct = {c.name: min(c.warn_at_pct, default=None) for c in policy.caps}
         if policy.per_request.fallback_model:  # a typo in the fallback is an error before any request
             catalog.get(policy.per_request.fallback_model, where="per_request.fallback_model")
 
@@ -240,7 +241,8 @@ class BudgetGuard:
         ]
         messages = None if request.prompt is None else chat_messages(request.prompt, request.system)
         holds = self.holds(request, now)
-        request_id = request.request_id or new_request_id(epoch_us(now))
+        now_us = epoch_us(now)
+        request_id = request.request_id or new_request_id(now_us)
         ttl = dt.timedelta(seconds=self.policy.reservation_ttl_seconds)
         charge = self.policy.on_expiry == "charge"
         candidates: list[Candidate] = []
@@ -257,8 +259,8 @@ class BudgetGuard:
             if not candidate.ok:
                 candidates.append(candidate)
                 continue
-            reservation = self._reservation(request, request_id, now, candidate, i, holds, ttl)
-            outcome = self.ledger.reserve(reservation, now_us=epoch_us(now), charge_expired=charge)
+            reservation = self._reservation(request, request_id, now_us, candidate, i, holds, ttl)
+            outcome = self.ledger.reserve(reservation, now_us=now_us, charge_expired=charge)
             states = self._states(holds, outcome.buckets)
             if not outcome.admitted:
                 statuses = [cap_status(cap, state) for cap, state in states]
@@ -287,7 +289,7 @@ class BudgetGuard:
                 warnings=self._warnings(states),
             )
         first = candidates[0]
-        rejected = self._reservation(request, request_id, now, first, 0, [], None)
+        rejected = self._reservation(request, request_id, now_us, first, 0, [], None)
         rejected.model = None
         rejected.reasons = [f"{c.model}: {v}" for c in candidates for v in c.violations]
         self.ledger.reject(rejected)
@@ -311,7 +313,7 @@ class BudgetGuard:
         self,
         request: GuardRequest,
         request_id: str,
-        now: dt.datetime,
+        now_us: int,
         candidate: Candidate,
         index: int,
         holds: Sequence[tuple[Cap, Hold]],
@@ -319,14 +321,14 @@ class BudgetGuard:
     ) -> Reservation:
         return Reservation(
             request_id=request_id,
-            ts_us=epoch_us(now),
+            ts_us=now_us,
             decision="allow" if index == 0 else "fallback",
             model=candidate.model,
             model_requested=request.model,
             input_tokens=candidate.input_tokens,
             max_tokens=request.max_tokens,
             reserved_usd=candidate.estimated_cost_usd,
-            expires_us=None if ttl is None else epoch_us(now + ttl),
+            expires_us=None if ttl is None else now_us + ttl // dt.timedelta(microseconds=1),
             holds=[h for _, h in holds],
             user_id=request.user,
             feature=request.feature,
@@ -350,7 +352,8 @@ class BudgetGuard:
             used = state.spent_pusd + state.reserved_pusd
             hard = state.hard_pusd
             soft = None if cap.soft_usd is None else to_pusd(cap.soft_usd, up=False)
-            at_warn = hard is not None and hard > 0 and any(used * 100 >= hard * p for p in cap.warn_at_pct)
+            lowest = self._lowest_warn_pct[cap.name]
+            at_warn = hard is not None and hard > 0 and lowest is not None and used * 100 >= hard * lowest
             if not at_warn and (soft is None or used <= soft):
                 continue  # the usual case, decided in integers
             s = cap_status(cap, state)

@@ -3,7 +3,7 @@
 Two backends with one schema and one protocol:
 - SQLite (the default, a local file): WAL journal, every write in `BEGIN IMMEDIATE`, so the check of every cap
   and the add to every cap happen under one write lock; safe for many processes on one machine, no server.
-- PostgreSQL (`postgresql://…`, `pip install 'costctl[postgres]'`): the check of every cap and the add to
+- PostgreSQL (`postgresql://…`, `pip install 'costctl-llm[postgres]'`): the check of every cap and the add to
   every cap are ONE statement (the buckets locked in a fixed order with `FOR UPDATE`, then updated only
   when all of them fit), for a fleet of gateway processes on several machines.
 
@@ -110,6 +110,15 @@ _INSERT_SQL = (
 
 class LedgerError(CostctlError):
     """The ledger cannot be opened or used (wrong file, server unreachable, missing driver)."""
+
+
+class DuplicateRequestError(InputError):
+    """A request id the ledger holds already (ids given by the caller must be unique)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "request_id: this id is in the ledger already; give each request its own id (or none)"
+        )
 
 
 class NotReservedError(InputError):
@@ -595,6 +604,10 @@ class SqliteLedger(Ledger):
     def _retry(self, work: Any) -> Any:
         try:
             return self._transaction(work)
+        except sqlite3.IntegrityError as exc:
+            if "budget_requests" in str(exc):
+                raise DuplicateRequestError() from None
+            raise
         except sqlite3.OperationalError as exc:
             raise LedgerError(f"ledger busy or unwritable ({exc})", where=self.location) from None
 
@@ -645,7 +658,7 @@ class PostgresLedger(Ledger):
             import psycopg
         except ImportError:
             raise LedgerError(
-                "a PostgreSQL ledger needs psycopg: pip install 'costctl[postgres]'", where=self.location
+                "a PostgreSQL ledger needs psycopg: pip install 'costctl-llm[postgres]'", where=self.location
             ) from None
         self._psycopg = psycopg
         try:
@@ -712,6 +725,8 @@ class PostgresLedger(Ledger):
                 return self._transaction(work)
             except (errors.DeadlockDetected, errors.SerializationFailure, errors.UniqueViolation) as exc:
                 # UniqueViolation: two first requests created the same new bucket at once; try again
+                if isinstance(exc, errors.UniqueViolation) and "budget_requests" in str(exc):
+                    raise DuplicateRequestError() from None
                 if isinstance(exc, errors.UniqueViolation) and "budget_buckets" not in str(exc):
                     raise
                 time.sleep(0.001 * (attempt + 1))

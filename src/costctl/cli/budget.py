@@ -21,7 +21,7 @@ LedgerOpt = Annotated[
     typer.Option(
         "--ledger",
         help="The budget ledger: a SQLite file (created on first use) or a postgresql:// URL "
-        "(needs `pip install 'costctl[postgres]'`).",
+        "(needs `pip install 'costctl-llm[postgres]'`).",
     ),
 ]
 PolicyOpt = Annotated[
@@ -140,6 +140,12 @@ def status(
     policy: Annotated[
         Path | None, typer.Option("--policy", help="Budget policy YAML (adds soft limits and unused caps).")
     ] = None,
+    requests: Annotated[
+        int,
+        typer.Option(
+            "--requests", min=0, help="Also list the N latest settled requests: estimate vs actual."
+        ),
+    ] = 0,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
 ) -> None:
@@ -149,6 +155,8 @@ def status(
     Example:
 
       costctl budget status --ledger costctl-budget.sqlite --policy budget.yaml --format json
+
+      costctl budget status --requests 20      # the 20 latest settled requests, estimate vs actual
     """
     from costctl.budget.guard import utc_now
     from costctl.budget.ledger import open_ledger
@@ -157,5 +165,7 @@ def status(
 
     guard_policy = load_policy(policy) if policy is not None else None
     with open_ledger(ledger, create=False) as store:
-        report = status_report(store, StatusRequest(policy=guard_policy, now=utc_now()))
+        report = status_report(
+            store, StatusRequest(policy=guard_policy, now=utc_now(), recent_requests=requests)
+        )
     emit(report, fmt, output)

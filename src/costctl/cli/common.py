@@ -25,7 +25,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 try:  # typer >= 0.25 vendors click
     from typer._click.types import ParamType
 except ImportError:  # pragma: no cover - older typer on the real click
-    from click.types import ParamType  # type: ignore[no-redef]
+    from click.types import ParamType  # type: ignore[no-redef, assignment, unused-ignore]  # which one errs depends on typer
 
 
 class FormatChoice(ParamType):
@@ -137,6 +137,19 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise InputError(f"cannot write output: {exc.strerror}", where=str(path)) from None
 
 
+def terminal_width() -> int | None:
+    """The width tables fit: `COLUMNS` when set, else the terminal's; None when stdout is not a terminal
+    (a pipe or a file gets every column at full width)."""
+    value = os.environ.get("COLUMNS", "")
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    if sys.stdout.isatty():
+        import shutil
+
+        return shutil.get_terminal_size().columns
+    return None
+
+
 def emit(
     report: Report,
     fmt: Format,
@@ -149,7 +162,7 @@ def emit(
     report's verdict (`report.exit_code`) when it is not 0."""
     from costctl.render import render
 
-    text = render(report, fmt)
+    text = render(report, fmt, terminal_width() if output is None else None)
     if transform is not None:
         text = transform(text)
     # deliver first: when writing `-o` fails, its error is then the only line on stderr

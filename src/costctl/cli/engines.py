@@ -23,7 +23,7 @@ EngineOpt = Annotated[
     str,
     typer.Option(
         "--engine",
-        help="Rollup engine: duckdb (the --db store, default) or spark (--source PATH; pip install 'costctl[spark]' "
+        help="Rollup engine: duckdb (the --db store, default) or spark (--source PATH; the spark extra, pip install '.[spark]', "
         "and a Java runtime).",
     ),
 ]

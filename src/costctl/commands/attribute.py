@@ -28,7 +28,7 @@ from costctl.cost.price import price_tier_group
 from costctl.errors import InputError, MissingPriceError
 from costctl.models import CostBreakdown, ModelPrice, Usage
 from costctl.pricing.catalog import Catalog
-from costctl.report import Column, Report, Table
+from costctl.report import DETAIL, ESSENTIAL, Column, Report, Table
 from costctl.rollup import analysis
 from costctl.rollup.engine import Engine
 from costctl.rollup.spec import GroupRow, ModelWindow, RollupSpec, bucket_start
@@ -469,14 +469,14 @@ UNPRICED_COLUMNS = [
 ]
 REPORT_COLUMNS_TAIL = [
     Column("requests", "Requests", "int"),
-    Column("input_tokens", "Input tok", "int"),
-    Column("cached_input_tokens", "Cached", "int"),
-    Column("cache_write_tokens", "Cache wr", "int"),
-    Column("output_tokens", "Output tok", "int"),
-    Column("reasoning_tokens", "Reasoning", "int"),
-    Column("cost_usd", "Cost", "usd"),
+    Column("input_tokens", "Input tok", "int", priority=DETAIL),
+    Column("cached_input_tokens", "Cached", "int", priority=DETAIL),
+    Column("cache_write_tokens", "Cache wr", "int", priority=DETAIL),
+    Column("output_tokens", "Output tok", "int", priority=DETAIL),
+    Column("reasoning_tokens", "Reasoning", "int", priority=DETAIL),
+    Column("cost_usd", "Cost", "usd", priority=ESSENTIAL),
     Column("unpriced_requests", "Unpriced req", "int"),
-    Column("cost_per_request_usd", "Per request", "usd"),
+    Column("cost_per_request_usd", "Per request", "usd", priority=DETAIL),
     Column("share", "Share", "pct"),
 ]
 
@@ -502,12 +502,15 @@ def attribute_report(catalog: Catalog, engine: Engine, spec: RollupSpec, opts: R
     }
     notes: list[str] = []
     tables: list[Table] = []
-    cols = ([Column("period", "Period")] if spec.grain != "all" else []) + [
-        Column(d, d.replace("_", " ").title()) for d in spec.dimensions
+    cols = ([Column("period", "Period", priority=ESSENTIAL)] if spec.grain != "all" else []) + [
+        Column(d, d.replace("_", " ").title(), priority=ESSENTIAL) for d in spec.dimensions
     ]
     cols += REPORT_COLUMNS_TAIL
     if shared is not None:
-        cols += [Column("shared_usd", "Shared", "usd"), Column("loaded_cost_usd", "Loaded cost", "usd")]
+        cols += [
+            Column("shared_usd", "Shared", "usd"),
+            Column("loaded_cost_usd", "Loaded cost", "usd", priority=ESSENTIAL),
+        ]
         data["shared"] = shared
     footer = {**result.total.fields(), "share": Decimal(1) if result.total.cost_usd else None}
     label_key = "period" if spec.grain != "all" else (spec.dimensions[0] if spec.dimensions else None)

@@ -18,16 +18,16 @@ from costctl.audit.prompt import PromptAudit, Traffic, audit_prompt_text
 from costctl.errors import ExitCode, InputError
 from costctl.models import ZERO
 from costctl.pricing.catalog import Catalog
-from costctl.report import Column, Report, Table
+from costctl.report import DETAIL, ESSENTIAL, Column, Report, Table
 
 FINDING_COLUMNS = [
     Column("severity", "Severity"),
-    Column("rule", "Rule"),
+    Column("rule", "Rule", priority=ESSENTIAL),
     Column("location", "Location"),
-    Column("tokens", "Tokens", "int"),
-    Column("usd_per_month", "$/month", "usd"),
-    Column("message", "Finding"),
-    Column("fix", "Fix"),
+    Column("tokens", "Tokens", "int", priority=DETAIL),
+    Column("usd_per_month", "$/month", "usd", priority=ESSENTIAL),
+    Column("message", "Finding", wrap=True),
+    Column("fix", "Fix", priority=DETAIL, wrap=True),
 ]
 
 
@@ -209,17 +209,17 @@ def _totals_table(audits: list[PromptAudit], totals: dict[str, Any]) -> Table:
             }
         )
     columns = [
-        Column("file", "File"),
+        Column("file", "File", priority=ESSENTIAL),
         Column("model", "Model"),
         Column("tokens", "Tokens", "int"),
-        Column("count", "Count", "exact"),
-        Column("requests_per_month", "Requests/month", "int"),
-        Column("static_prefix", "Static prefix", "int"),
-        Column("min_cacheable", "Cache min", "int"),
-        Column("hit_rate", "Cache hits", "pct"),
-        Column("list_usd", "System prompt $/mo", "usd"),
-        Column("now_usd", "Now (cached) $/mo", "usd"),
-        Column("fixed_usd", "Fixed $/mo", "usd"),
+        Column("count", "Count", "exact", priority=DETAIL),
+        Column("requests_per_month", "Requests/month", "int", priority=DETAIL),
+        Column("static_prefix", "Static prefix", "int", priority=DETAIL),
+        Column("min_cacheable", "Cache min", "int", priority=DETAIL),
+        Column("hit_rate", "Cache hits", "pct", priority=DETAIL),
+        Column("list_usd", "System prompt $/mo", "usd", priority=DETAIL),
+        Column("now_usd", "Now (cached) $/mo", "usd", priority=ESSENTIAL),
+        Column("fixed_usd", "Fixed $/mo", "usd", priority=ESSENTIAL),
     ]
     footer = {
         "file": "total",
@@ -263,12 +263,12 @@ def judge_fail_over(report: Report, limit: Decimal | None) -> Report:
 
 LOG_FINDING_COLUMNS = [
     Column("severity", "Severity"),
-    Column("rule", "Rule"),
+    Column("rule", "Rule", priority=ESSENTIAL),
     Column("scope", "Scope"),
-    Column("requests", "Requests", "int"),
-    Column("usd_per_month", "$/month", "usd"),
-    Column("message", "Finding"),
-    Column("fix", "Fix"),
+    Column("requests", "Requests", "int", priority=DETAIL),
+    Column("usd_per_month", "$/month", "usd", priority=ESSENTIAL),
+    Column("message", "Finding", wrap=True),
+    Column("fix", "Fix", priority=DETAIL, wrap=True),
 ]
 
 
@@ -374,10 +374,10 @@ def _audit_log(catalog: Catalog, con: Any, where: str, days: int) -> Report:
                 Column("feature", "Feature"),
                 Column("model", "Model"),
                 Column("requests", "Requests", "int"),
-                Column("p50", "p50"),
+                Column("p50", "p50", priority=DETAIL),
                 Column("p95", "p95"),
-                Column("p99", "p99"),
-                Column("max", "max", "int"),
+                Column("p99", "p99", priority=DETAIL),
+                Column("max", "max", "int", priority=DETAIL),
                 Column("max_tokens_cap", "Cap", "int"),
                 Column("truncation_rate", "Truncated", "pct"),
                 Column("recommended_cap", "Recommended cap", "int"),

@@ -15,9 +15,13 @@ from costctl.breakeven.rag import Assumption, build_options, crossing, volume_gr
 from costctl.breakeven.scenario import RagScenario, SelfHostScenario
 from costctl.errors import InputError
 from costctl.pricing.catalog import Catalog
-from costctl.report import Column, Report, Table
+from costctl.report import DETAIL, ESSENTIAL, Column, Report, Table
 
-ASSUMPTION_COLUMNS = [Column("name", "Assumption"), Column("value", "Value"), Column("source", "Source")]
+ASSUMPTION_COLUMNS = [
+    Column("name", "Assumption"),
+    Column("value", "Value", priority=ESSENTIAL, wrap=True),
+    Column("source", "Source", priority=DETAIL, wrap=True),
+]
 
 
 def _assumptions(items: list[Assumption]) -> tuple[list[dict[str, str]], Table]:
@@ -147,7 +151,7 @@ def rag_report(s: RagScenario, catalog: Catalog, on: dt.date | None) -> tuple[Re
         Table(
             [
                 Column("option", "Option"),
-                Column("model", "Model"),
+                Column("model", "Model", priority=DETAIL),
                 Column("per_query_usd", "Per query", "usd"),
                 Column("fixed_monthly_usd", "Fixed/month", "usd"),
                 Column("monthly_usd", f"Month @ {q:,}", "usd"),
@@ -160,7 +164,7 @@ def rag_report(s: RagScenario, catalog: Catalog, on: dt.date | None) -> tuple[Re
                 Column("option", "Option"),
                 Column("against", "vs"),
                 Column("break_even_queries_per_month", "Break-even queries/month"),
-                Column("reason", "Why"),
+                Column("reason", "Why", priority=DETAIL, wrap=True),
                 Column("break_even_without_labour", "Without labour"),
             ],
             crossings,
@@ -170,7 +174,7 @@ def rag_report(s: RagScenario, catalog: Catalog, on: dt.date | None) -> tuple[Re
             [
                 Column("queries_per_month", "Queries/month"),
                 *[Column(f"{o.name}_usd", o.name, "usd") for o in options],
-                Column("cheapest", "Cheapest"),
+                Column("cheapest", "Cheapest", priority=ESSENTIAL),
             ],
             range_rows,
             title="Cost over volume",
@@ -237,10 +241,10 @@ def self_host_report(
                     Column("api_usd_per_request", "Per request", "usd"),
                     Column("api_monthly_usd", "Month", "usd"),
                     Column("break_even_requests_per_month", "Break-even req/month"),
-                    Column("break_even_tokens_per_month", "Break-even tok/month"),
-                    Column("break_even_utilisation_gpu_only", "u* (GPU only)", "pct"),
-                    Column("naive_break_even_requests_per_month", "Naive break-even"),
-                    Column("reason", "Why"),
+                    Column("break_even_tokens_per_month", "Break-even tok/month", priority=DETAIL),
+                    Column("break_even_utilisation_gpu_only", "u* (GPU only)", "pct", priority=DETAIL),
+                    Column("naive_break_even_requests_per_month", "Naive break-even", priority=DETAIL),
+                    Column("reason", "Why", priority=DETAIL, wrap=True),
                 ],
                 r.apis,
                 title="Against APIs",

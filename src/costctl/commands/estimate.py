@@ -12,7 +12,7 @@ from costctl.cost.context import context_overflow
 from costctl.cost.price import price_usage
 from costctl.models import CostBreakdown, ModelPrice, TokenCount, Usage
 from costctl.pricing.catalog import Catalog
-from costctl.report import Column, Report, Table
+from costctl.report import DETAIL, ESSENTIAL, Column, Report, Table
 
 NO_OUTPUT_NOTE = "no output token count given (--output-tokens or --max-tokens): output priced as 0 tokens"
 
@@ -59,17 +59,17 @@ def priced_row(p: PricedModel) -> dict[str, Any]:
 
 
 ESTIMATE_COLUMNS = [
-    Column("model", "Model"),
-    Column("provider", "Provider"),
+    Column("model", "Model", priority=ESSENTIAL),
+    Column("provider", "Provider", priority=DETAIL),
     Column("input_tokens", "Input tok", "int"),
     Column("input_tokens_exact", "Count", "exact"),
-    Column("cached_input_tokens", "Cached", "int"),
+    Column("cached_input_tokens", "Cached", "int", priority=DETAIL),
     Column("output_tokens", "Output tok", "int"),
-    Column("input_usd", "Input", "usd"),
-    Column("cached_input_usd", "Cached in", "usd"),
-    Column("cache_write_usd", "Cache write", "usd"),
-    Column("output_usd", "Output", "usd"),
-    Column("total_usd", "Total", "usd"),
+    Column("input_usd", "Input", "usd", priority=DETAIL),
+    Column("cached_input_usd", "Cached in", "usd", priority=DETAIL),
+    Column("cache_write_usd", "Cache write", "usd", priority=DETAIL),
+    Column("output_usd", "Output", "usd", priority=DETAIL),
+    Column("total_usd", "Total", "usd", priority=ESSENTIAL),
 ]
 
 
@@ -114,7 +114,7 @@ def estimate_usage(
         count = TokenCount(usage.input_tokens, True, "given")
         priced.append(PricedModel(model, usage, count, price_usage(model, usage, on=on, batch=batch)))
     report = comparison_report(priced, on=on)
-    if not output_given:
+    if not output_given and any(p.model.kind != "embedding" for p in priced):  # embeddings have no output
         report.notes.append(NO_OUTPUT_NOTE)
     return report
 
@@ -198,14 +198,14 @@ def estimate_request(
 
 
 WORKLOAD_COLUMNS = [
-    Column("name", "Component"),
+    Column("name", "Component", priority=ESSENTIAL),
     Column("model", "Model"),
     Column("requests_per_month", "Requests/mo", "int"),
-    Column("input_tokens", "Input tok/mo", "int"),
-    Column("cached_input_tokens", "Cached tok/mo", "int"),
-    Column("output_tokens", "Output tok/mo", "int"),
-    Column("input_tokens_exact", "Count", "exact"),
-    Column("monthly_cost_usd", "Monthly", "usd"),
+    Column("input_tokens", "Input tok/mo", "int", priority=DETAIL),
+    Column("cached_input_tokens", "Cached tok/mo", "int", priority=DETAIL),
+    Column("output_tokens", "Output tok/mo", "int", priority=DETAIL),
+    Column("input_tokens_exact", "Count", "exact", priority=DETAIL),
+    Column("monthly_cost_usd", "Monthly", "usd", priority=ESSENTIAL),
 ]
 
 

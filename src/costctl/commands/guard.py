@@ -24,7 +24,7 @@ from costctl.budget.guard import (
     cap_status,
     period_of,
 )
-from costctl.budget.ledger import BucketState, Ledger, epoch_us, from_pusd
+from costctl.budget.ledger import BucketState, Ledger, epoch_us, from_epoch_us, from_pusd
 from costctl.budget.policy import Cap, GuardPolicy
 from costctl.errors import ExitCode
 from costctl.models import ZERO
@@ -211,6 +211,7 @@ def _status_of(state: BucketState, cap: Cap | None) -> CapStatus:
 class StatusRequest:
     policy: GuardPolicy | None
     now: dt.datetime
+    recent_requests: int = 0  # also list the N latest settled requests: estimate vs actual, one by one
 
 
 def status_report(ledger: Ledger, request: StatusRequest) -> Report:
@@ -238,7 +239,11 @@ def status_report(ledger: Ledger, request: StatusRequest) -> Report:
             row.update(projected_usd=ZERO, status="ok")
             rows.append(row)
     rows.sort(key=lambda r: (r["cap"], r["period"], str(r["key_value"])))
-    accuracy, counts = _accuracy(ledger, since=dt.datetime(now.year, now.month, 1, tzinfo=dt.timezone.utc))
+    accuracy, counts, recent = _accuracy(
+        ledger,
+        since=dt.datetime(now.year, now.month, 1, tzinfo=dt.timezone.utc),
+        keep=request.recent_requests,
+    )
     data = {
         "ledger": ledger.location,
         "at": now.isoformat(),
@@ -246,6 +251,25 @@ def status_report(ledger: Ledger, request: StatusRequest) -> Report:
         "requests_this_month": counts,
         "accuracy": accuracy,
     }
+    extra = []
+    if request.recent_requests:
+        data["recent_requests"] = recent
+        extra.append(
+            Table(
+                title=f"Latest settled requests (at most {request.recent_requests}): estimate vs actual",
+                columns=[
+                    Column("request_id", "Request"),
+                    Column("at", "At (UTC)"),
+                    Column("decision", "Decision"),
+                    Column("model", "Model"),
+                    Column("key", "User / feature / team"),
+                    Column("reserved_usd", "Reserved", "usd"),
+                    Column("actual_usd", "Actual", "usd"),
+                    Column("actual_vs_reserved", "Actual/reserved", "pct"),
+                ],
+                rows=recent,
+            )
+        )
     columns = [*_CAP_COLUMNS, Column("projected_usd", "Projected end", "usd"), Column("status", "Status")]
     notes = []
     if not rows:
@@ -268,6 +292,7 @@ def status_report(ledger: Ledger, request: StatusRequest) -> Report:
                 ],
                 rows=accuracy,
             ),
+            *extra,
         ],
         notes=notes,
     )
@@ -283,9 +308,15 @@ def _level(s: CapStatus) -> str:
     return "ok"
 
 
-def _accuracy(ledger: Ledger, *, since: dt.datetime) -> tuple[list[dict[str, Any]], dict[str, int]]:
+def _accuracy(
+    ledger: Ledger, *, since: dt.datetime, keep: int
+) -> tuple[list[dict[str, Any]], dict[str, int], list[dict[str, Any]]]:
+    """Per model: settled requests, reserved vs actual; the counts by state; the `keep` latest settled."""
+    import collections
+
     per_model: dict[str, dict[str, Any]] = {}
     counts = {"reserved": 0, "settled": 0, "expired": 0, "rejected": 0}
+    latest: collections.deque[dict[str, Any]] = collections.deque(maxlen=max(keep, 0))
     for row in ledger.rows(since_us=epoch_us(since)):
         counts[row["state"]] = counts.get(row["state"], 0) + 1
         if row["state"] != "settled":
@@ -298,9 +329,22 @@ def _accuracy(ledger: Ledger, *, since: dt.datetime) -> tuple[list[dict[str, Any
         entry["requests"] += 1
         entry["reserved_usd"] += reserved
         entry["actual_usd"] += actual
-        if reserved:
-            ratio = actual / reserved
+        ratio = actual / reserved if reserved else None
+        if ratio is not None:
             entry["max"] = ratio if entry["max"] is None else max(entry["max"], ratio)
+        if keep:
+            latest.append(
+                {
+                    "request_id": row["request_id"],
+                    "at": f"{from_epoch_us(int(row['ts_us'])):%Y-%m-%d %H:%M:%S}",
+                    "decision": row["decision"],
+                    "model": row["model"],
+                    "key": " / ".join(str(row[k] or "-") for k in ("user_id", "feature", "team")),
+                    "reserved_usd": reserved,
+                    "actual_usd": actual,
+                    "actual_vs_reserved": ratio,
+                }
+            )
     out = []
     for model in sorted(per_model):
         e = per_model[model]
@@ -314,7 +358,7 @@ def _accuracy(ledger: Ledger, *, since: dt.datetime) -> tuple[list[dict[str, Any
                 "max_actual_vs_reserved": e["max"],
             }
         )
-    return out, counts
+    return out, counts, list(latest)
 
 
 def open_guard(policy: GuardPolicy, ledger: Ledger, catalog: Catalog) -> BudgetGuard:

@@ -465,6 +465,8 @@ def plan_file(
         if unmatched_glob
         else ""
     )
+    if {"custom_id", "body"} <= available or {"custom_id", "params"} <= available:
+        hint += "; it looks like a batch input file: pass it with --batch-input beside its results file"
     shown = ", ".join(sorted(available)[:12]) + (", ..." if len(available) > 12 else "")
     raise UnknownFormatError(
         f"no known log format{hint}: not a vendor format, and no column for {', '.join(missing)} among "
@@ -872,7 +874,9 @@ class InterruptGate:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         if self._installed:
-            signal.signal(signal.SIGINT, self._previous)
+            # None: the previous handler was not set from Python; Python's own is the sensible fallback
+            previous = self._previous if self._previous is not None else signal.default_int_handler
+            signal.signal(signal.SIGINT, previous)
             self._installed = False
 
 

@@ -79,16 +79,18 @@ def connect(path: Path | str, *, write: bool) -> Any:
         raise InputError("directory does not exist", where=str(db))
     try:
         con = duckdb.connect(str(db), read_only=not write)
-    except duckdb.IOException as exc:
+    except duckdb.Error as exc:
+        # a reader meeting a writer's lock gets a ConnectionException, a writer an IOException: both say "lock"
         text = str(exc)
         if "lock" in text.lower():
             raise InputError(busy_message(db)) from None
+        hint = (
+            "; if an ingest failed while creating it, delete the file and ingest again"
+            if "not a valid duckdb database" in text.lower()
+            else ""
+        )
         raise InputError(
-            f"cannot open as a DuckDB database ({text.splitlines()[0]})", where=str(db)
-        ) from None
-    except duckdb.Error as exc:
-        raise InputError(
-            f"cannot open as a DuckDB database ({str(exc).splitlines()[0]})", where=str(db)
+            f"cannot open as a DuckDB database ({text.splitlines()[0]}){hint}", where=str(db)
         ) from None
     con.execute("SET TimeZone = 'UTC'")
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
@@ -159,7 +161,10 @@ def writable(path: Path | str) -> Iterator[Any]:
         try:
             yield con
         finally:
-            con.close()
+            # Closing checkpoints the WAL into the file; if that write fails (disk full) the committed
+            # ingest is still whole in the WAL, and the next open replays it.
+            with contextlib.suppress(duckdb.Error):
+                con.close()
         return
     if not db.parent.is_dir():
         raise InputError("directory does not exist", where=str(db))

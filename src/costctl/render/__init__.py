@@ -77,8 +77,13 @@ def formats_for(command: str) -> list[Format]:
     return [f for f in Format if f in GENERAL or (command, f) in SPECIFIC]
 
 
-def render(report: Report, fmt: Format) -> str:
+def render(report: Report, fmt: Format, width: int | None = None) -> str:
+    """`report` as text in `fmt`; `width` is the terminal's, which only the terminal table fits."""
     renderer = SPECIFIC.get((report.command, fmt)) or GENERAL.get(fmt)
+    if renderer is _table and width is not None:
+        from costctl.render.table import render_table
+
+        return render_table(report, width)
     if renderer is None:
         names = ", ".join(f.value for f in formats_for(report.command))
         raise InputError(

@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from costctl.render.text import inert
 from costctl.report import Report
 
 GITHUB_ANNOTATION_LIMIT = 10
 COMMENT_MARKER = "<!-- costctl:gate -->"
 COMMENT_LIMIT = 65_000
+_LINES = "\r\n"
 
 
 def _rules(report: Report) -> Sequence[Mapping[str, Any]]:
@@ -44,10 +46,12 @@ def github_annotations(report: Report, *, file: str | None = None) -> list[str]:
             skipped += 1
             continue
         counts[kind] += 1
-        props = f"title={escape_property('costctl: ' + str(rule['name']))}"
+        # control characters shown as escapes; CR and LF kept for GitHub's own %0D/%0A escaping
+        title = escape_property("costctl: " + inert(str(rule["name"]), keep=_LINES))
+        props = f"title={title}"
         if file:
-            props = f"file={escape_property(file)},{props}"
-        lines.append(f"::{kind} {props}::{escape_data(str(rule['message']))}")
+            props = f"file={escape_property(inert(file, keep=_LINES))},{props}"
+        lines.append(f"::{kind} {props}::{escape_data(inert(str(rule['message']), keep=_LINES))}")
     if skipped:
         lines.append(f"::notice title=costctl::{skipped} more gate findings; see the step summary")
     return lines
@@ -66,9 +70,10 @@ def junit_xml(report: Report) -> str:
         f'skipped="{skipped}">',
     ]
     for r in rules:
-        name = quoteattr(f"{r['name']} [{r['scope']}]")
-        message = str(r["message"])
-        out.append(f'  <testcase classname="costctl.gate.{escape(str(r["metric"]))}" name={name}>')
+        # control characters are not allowed in XML 1.0: shown as escapes, like every text output
+        name = quoteattr(inert(f"{r['name']} [{r['scope']}]"))
+        message = inert(str(r["message"]), keep="\t\r\n")
+        out.append(f'  <testcase classname="costctl.gate.{escape(inert(str(r["metric"])))}" name={name}>')
         if r["status"] == "fail":
             out.append(
                 f'    <failure message={quoteattr(message)} type="threshold">{escape(message)}</failure>'

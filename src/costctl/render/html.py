@@ -26,6 +26,7 @@ from costctl.render.csv_ import csv_text as write_csv
 from costctl.render.csv_ import is_number
 from costctl.render.json_ import to_jsonable
 from costctl.render.markdown import escape_md
+from costctl.render.text import inert, json_inert
 from costctl.render.values import format_cell, format_usd, plain_cell
 from costctl.report import Report
 
@@ -439,6 +440,7 @@ def embedded_json(report: Report) -> str:
     text = json.dumps(
         to_jsonable({"command": report.command, **report.data}), ensure_ascii=False, sort_keys=False
     )
+    text = json_inert(text)  # DEL, C1 and bidi controls as \uXXXX escapes: the same values, nothing raw
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
@@ -486,7 +488,9 @@ def render_report_html(report: Report) -> str:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    return env.get_template("report.html.j2").render(**context(report))
+    # names are text (autoescape); their control and bidi characters are shown as escapes, as in every
+    # other format, so an RTL override cannot make one name read as another
+    return inert(env.get_template("report.html.j2").render(**context(report)), keep="\t\r\n")
 
 
 # ---------------------------------------------------------------- markdown summary (chat, PR)

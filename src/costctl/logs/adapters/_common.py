@@ -122,8 +122,6 @@ def _iter_jsonl(fh: TextIO, first_line: str, first_no: int) -> Iterator[tuple[in
             yield number, loads(line)
         except ValueError as exc:
             yield number, BadJson(f"invalid JSON (truncated line?): {exc}")
-        except RecursionError:
-            yield number, BadJson("invalid JSON: nested too deeply")
 
 
 def raw_decode(decoder: json.JSONDecoder, text: str, pos: int) -> tuple[Any, int]:
