@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import invoke
+from conftest import SHARED, invoke
 
 from costctl.cost.price import price_usage
 from costctl.errors import MissingPriceError
@@ -247,7 +247,7 @@ def _claude_line(i: int, model: str, speed: str | None) -> str:
             "type": "assistant",
             "sessionId": "s1",
             "timestamp": f"2026-06-01T10:00:0{i}Z",
-            "cwd": "/home/dev/proj",
+            "cwd": "proj",
             "requestId": f"req_{i}",
             "message": {"id": f"msg_{i}", "role": "assistant", "model": model, "usage": usage},
         }
@@ -293,10 +293,10 @@ def test_a_tier_table_rejects_a_batch_or_standard_named_tier(tmp_path: Path):
         price_usage(load_catalog().get("gpt-5"), Usage(input_tokens=1), batch=True, service_tier="flex")
 
 
-ORACLE = Path(__file__).resolve().parents[1].parent / "shared" / "prices-oracle"
+ORACLE = SHARED / "prices-oracle"
 
 
-@pytest.mark.skipif(not ORACLE.is_dir(), reason="../shared/prices-oracle is absent")
+@pytest.mark.skipif(not ORACLE.is_dir(), reason="the price oracle folder beside the checkout is absent")
 def test_check_against_the_oracle_has_no_unexplained_difference():
     data = next(ORACLE.rglob("new_data_v2/data.json"))
     result = invoke("pricing", "check", "--against", str(data), "--at", "2026-11-22", "-f", "json")
@@ -411,3 +411,18 @@ def test_pricing_import_from_genai_prices_data(tmp_path: Path):
     assert total("2026-05-01", 1_000_000) == 1
     assert total("2026-07-01", 40_000) == Decimal("0.02")  # below the 50k step: 0.5
     assert total("2026-07-01", 60_000) == Decimal("0.06")  # above: every token at 1
+
+
+def test_service_tier_is_a_rate_selecting_dimension_of_the_rates_table(catalog):
+    from costctl.cost.rates import RATE_MATCH, rate_rows
+
+    assert ("service_tier", "VARCHAR", "eq", "service_tier") in RATE_MATCH
+    rows = rate_rows("claude-opus-4-6", catalog.get("claude-opus-4-6"))
+    fast = [r for r in rows if r.service_tier == "fast"]
+    assert fast and {r.service_tier for r in rows} == {"", "fast"}
+    # a fast request priced in SQL takes the fast card ($30 / $150 per 1M); batch has no fast card
+    std_fast = [r for r in fast if not r.batch and not r.long_context]
+    assert std_fast and all(r.rates[0] == Decimal("0.00003") and not r.card_missing for r in std_fast)
+    assert all(r.card_missing for r in fast if r.batch)
+    # a model without tiers has only standard rows: a tier it does not publish matches no row (unpriced)
+    assert {r.service_tier for r in rate_rows("claude-sonnet-4-5", catalog.get("claude-sonnet-4-5"))} == {""}

@@ -1,13 +1,15 @@
 """Log audit over the DuckDB store or a Spark DataFrame (table `requests`, canonical columns).
 
-Aggregation happens in SQL; every dollar comes from `price_tier_group` on the grouped sums (grouped by model,
-day, batch and long-context tier crossed, so aggregating first is exact). Log model names are resolved with
+Aggregation happens in SQL; every dollar comes from `price_step_group` on the grouped sums (grouped by model,
+day, batch and long-context step, so aggregating first is exact). Whether a request crossed a tier is
+decided by the rates table the rollups use (`costctl.cost.rates`: the price in force on the request's day),
+never by the model's current price. Log model names are resolved with
 `catalog.find`; a model the tables do not know is reported as unpriced, never as $0.
 
-Rules and thresholds: reference/audit.md §2.C (output length), §2.E and §6 (duplicates, retry storms, CI
-traffic), §3 and §2 B4 (prompt caching). Billed waste (duplicates, truncation retries, empty reasoning
+Rules and thresholds: docs/audit.md#log-rules (output length, duplicates, retry storms, CI traffic, prompt
+caching). Billed waste (duplicates, truncation retries, empty reasoning
 truncations, test traffic) is kept apart from capacity waste (429 loops, max_tokens headroom), which costs
-rate-limit room, not dollars (§4).
+rate-limit room, not dollars (docs/audit.md#output-length-what-is-and-is-not-billed).
 
 The same queries run on Spark through `SparkSql` (a small DB-API-like face on a session): where the two
 dialects differ (seconds between timestamps, integer division, regex match, exact percentiles, range windows,
@@ -24,25 +26,29 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from costctl.cost.price import price_tier_group
+from costctl.cost.price import price_step_group
+from costctl.cost.rates import RATE_COLUMNS, RateTable, match_sql
 from costctl.errors import CostctlError, InputError
 from costctl.logs.schema import COLUMN_NAMES
 from costctl.models import ZERO, Usage
 from costctl.pricing.catalog import Catalog
 
-DUPLICATE_WINDOW_S = 60  # reference §2 E1: W = 60 s
-RETRY_WINDOW_S = 600  # reference §2 C1: a same-prompt retry within N minutes of a truncation (N = 10)
-STORM_WINDOW_S = 60  # reference §2 E2: >= k rate-limited responses within 60 s
-STORM_MIN = 5  # reference §2 E2: k = 5
-CACHE_TTL_S = 300  # reference §3.2: 5-minute TTL (OpenAI evicts after 5-10 min idle, §3.1)
-EMPTY_VISIBLE_TOKENS = 5  # reference §2 C2: completion - reasoning <= 5
-CAP_MARGIN = Decimal("1.2")  # reference §4: cap = round_up_nice(max(p99 x 1.2, max non-truncated))
-CAP_MIN_SAMPLES = 200  # reference §2 C3
-REASONING_SHARE_FLAG = Decimal("0.8")  # reference §2 C5
-OPENAI_CACHE_STEP = 128  # reference §3.1
+DUPLICATE_WINDOW_S = 60  # docs/audit.md#log-rules (CL231)
+RETRY_WINDOW_S = 600  # docs/audit.md#log-rules (CL212): a same-prompt retry within 10 minutes
+STORM_WINDOW_S = 60  # docs/audit.md#log-rules (CL232): >= k rate-limited responses within 60 s
+STORM_MIN = 5  # CL232: k = 5
+# 5-minute TTL (OpenAI evicts after 5-10 min idle); docs/audit.md#prompt-caching-rules-by-provider
+CACHE_TTL_S = 300
+EMPTY_VISIBLE_TOKENS = 5  # docs/audit.md#log-rules (CL213): completion - reasoning <= 5
+CAP_MARGIN = Decimal(
+    "1.2"
+)  # docs/audit.md#log-rules (CL211): cap = round_up_nice(max(p99 x 1.2, max non-truncated))
+CAP_MIN_SAMPLES = 200  # CL211: fewer samples make the cap indicative
+REASONING_SHARE_FLAG = Decimal("0.8")  # docs/audit.md#log-rules (CL221)
+OPENAI_CACHE_STEP = 128  # OpenAI caches in 128-token steps (docs/audit.md#prompt-caching-rules-by-provider)
 TEST_SIGNAL = r"(^|[^a-z0-9])(ci|test|tests|testing|pytest|github-actions|gitlab-ci|jenkins|e2e)([^a-z0-9]|$)"
 
-# The usages that can be priced: actual logged tokens, or the prompt-cache simulation (§2 B4).
+# The usages that can be priced: actual logged tokens, or the prompt-cache simulation (CL241, docs/audit.md#log-rules).
 _USAGE_COLUMNS = {
     "actual": ("input_tokens", "cached_input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens"),
     "cache_sim": ("input_tokens", "sim_cached", "sim_write_5m", "cache_write_1h_tokens"),
@@ -120,35 +126,51 @@ def prepare(con: Any, catalog: Catalog) -> dict[str, Any]:
         r[0] for r in con.execute("SELECT DISTINCT model FROM requests WHERE model IS NOT NULL").fetchall()
     ]
     resolved = {name: catalog.find(name) for name in names}
+    rates = RateTable.build(resolved.items())
     rows = []
     for name, model in resolved.items():
         if model is None:
             continue
-        period = model.current
         rows.append(
             (
                 name,
-                period.long_context.threshold_tokens if period.long_context else None,
                 model.min_cacheable_tokens,
                 OPENAI_CACHE_STEP if model.provider == "openai" else 1,
-                period.standard.cache_write_5m is not None,
+                model.current.standard.cache_write_5m is not None,
             )
         )
     params = [DUPLICATE_WINDOW_S, RETRY_WINDOW_S, CACHE_TTL_S, EMPTY_VISIBLE_TOKENS, TEST_SIGNAL]
     if dialect(con) == "spark":
-        con.prepare_rows(rows, _ROWS_SQL.format(**_SPARK), params)
+        con.prepare_rows(rows, rates, _rows_sql(_SPARK), params)
         return resolved
     con.execute(
-        "CREATE TEMP TABLE audit_models (model VARCHAR, threshold BIGINT, min_cacheable BIGINT, "
-        "cache_step BIGINT, write_priced BOOLEAN)"
+        "CREATE TEMP TABLE audit_models (model VARCHAR, min_cacheable BIGINT, cache_step BIGINT, write_priced BOOLEAN)"
     )
     if rows:
-        con.executemany("INSERT INTO audit_models VALUES (?, ?, ?, ?, ?)", rows)
-    con.execute("CREATE TEMP TABLE audit_rows AS " + _ROWS_SQL.format(**_DUCKDB), params)
+        con.executemany("INSERT INTO audit_models VALUES (?, ?, ?, ?)", rows)
+    columns = ", ".join(f"rt_{name} {sql_type}" for name, sql_type in RATE_COLUMNS)
+    con.execute(f"CREATE TEMP TABLE audit_rates ({columns})")
+    if rates.rows:
+        marks = ", ".join("?" for _ in RATE_COLUMNS)
+        con.executemany(f"INSERT INTO audit_rates VALUES ({marks})", rates.values())  # noqa: S608 (constant)
+    con.execute("CREATE TEMP TABLE audit_rows AS " + _rows_sql(_DUCKDB), params)
     con.execute(_STORM_SQL, [STORM_WINDOW_S, STORM_WINDOW_S])
     con.execute("ALTER TABLE audit_rows ADD COLUMN storm BOOLEAN DEFAULT FALSE")
     con.execute(_STORM_MARK_SQL, [STORM_MIN])
     return resolved
+
+
+def _rows_sql(fragments: dict[str, str]) -> str:
+    """The per-row query in one dialect, joined to the rates table the rollups use (one tier decision)."""
+    row_expr = {
+        "raw_model": "r.model",
+        "is_batch": "coalesce(r.is_batch, FALSE)",
+        "day": "CAST(r.ts AS DATE)",
+        "prompt_tokens": "coalesce(r.input_tokens, 0)",
+        # the audit's savings are priced at the standard card's steps (its checks do not split by service tier)
+        "service_tier": "''",
+    }
+    return _ROWS_SQL.format(**fragments, rate_match=match_sql(lambda c: f"t.rt_{c}", row_expr.__getitem__))
 
 
 def dialect(con: Any) -> str:
@@ -178,8 +200,9 @@ WITH base AS (
         coalesce(r.cached_input_tokens, 0) AS c_tok, coalesce(r.cache_write_5m_tokens, 0) AS w5_tok,
         coalesce(r.cache_write_1h_tokens, 0) AS w1_tok, coalesce(r.reasoning_tokens, 0) AS r_tok,
         CAST(r.ts AS DATE) AS day, coalesce(r.is_batch, FALSE) AS batch,
-        m.threshold, m.min_cacheable, m.cache_step, m.write_priced,
-        coalesce(r.input_tokens, 0) > coalesce(m.threshold, 9223372036854775807) AS crossed,
+        m.min_cacheable, m.cache_step, m.write_priced,
+        -- the long-context step of the price in force on the request's day (costctl.cost.rates)
+        coalesce(t.rt_prompt_above, -1) AS tier_above,
         lower(coalesce(r.finish_reason, '')) = 'length' AS truncated,
         coalesce(r.status, 'ok') IN ('ok', '200', 'success') AS ok,
         {secs_a}r.ts{secs_b}lag(r.ts) OVER (PARTITION BY r.model, r.prompt_hash ORDER BY r.ts){secs_c} AS gap_prompt,
@@ -189,7 +212,7 @@ WITH base AS (
         {secs_a}r.ts{secs_b}lag(r.ts) OVER (PARTITION BY r.model, r.system_prompt_hash ORDER BY r.ts){secs_c} AS gap_system,
         min(coalesce(r.input_tokens, 0)) OVER (PARTITION BY r.model, r.system_prompt_hash) AS group_min_input,
         count(*) OVER (PARTITION BY r.model, r.prompt_hash) AS prompt_repeats
-    FROM requests r LEFT JOIN audit_models m ON m.model = r.model
+    FROM requests r LEFT JOIN audit_models m ON m.model = r.model LEFT JOIN audit_rates t ON {rate_match}
     WHERE NOT coalesce(r.gateway_cache_hit, FALSE)
 ), flagged AS (
     SELECT *,
@@ -246,7 +269,7 @@ def priced(
     """Price the rows passing a named filter, grouped by a named key, through the one formula."""
     i, c, w5, w1 = _USAGE_COLUMNS[usage]
     sql = (
-        f"SELECT {_KEYS[key]} AS k, model, day, batch, crossed, count(*), "  # noqa: S608 (constant fragments)
+        f"SELECT {_KEYS[key]} AS k, model, day, batch, tier_above, count(*), "  # noqa: S608 (constant fragments)
         f"sum(coalesce({i}, 0)), sum(coalesce({c}, 0)), sum(coalesce({w5}, 0)), sum(coalesce({w1}, 0)), "
         "sum(o_tok), sum(r_tok) "
         f"FROM audit_rows WHERE {_FILTERS[filter_name]} GROUP BY ALL "
@@ -254,7 +277,7 @@ def priced(
         "ORDER BY 1 NULLS LAST, 2 NULLS LAST, 3 NULLS LAST, 4 NULLS LAST, 5 NULLS LAST"
     )
     out: dict[str, Priced] = {}
-    for k, name, day, batch, crossed, n, inp, cached, w5s, w1s, out_tok, reas in con.execute(sql).fetchall():
+    for k, name, day, batch, above, n, inp, cached, w5s, w1s, out_tok, reas in con.execute(sql).fetchall():
         bucket = out.setdefault(k, Priced())
         bucket.requests += int(n)
         model = resolved.get(name) if name is not None else None
@@ -263,7 +286,7 @@ def priced(
             bucket.unpriced_models.add(name or "(no model)")
             continue
         try:
-            cost = price_tier_group(
+            cost = price_step_group(
                 model,
                 Usage(
                     input_tokens=int(inp),
@@ -273,7 +296,7 @@ def priced(
                     cache_write_1h_tokens=int(w1s),
                     reasoning_tokens=int(reas),
                 ),
-                crossed_tier=bool(crossed),
+                prompt_above=int(above),
                 on=day,
                 batch=bool(batch),
             )
@@ -320,7 +343,7 @@ def output_stats(con: Any) -> list[dict[str, Any]]:
         max_nt = r[10]
         cap = None
         if p99_nt is not None:
-            floor = (r[14] or 0) + (r[15] or 0)  # never below reasoning p99 + visible p99 (§2 C3)
+            floor = (r[14] or 0) + (r[15] or 0)  # never below reasoning p99 + visible p99 (CL211)
             cap = round_up_nice(
                 max(Decimal(str(_settled(p99_nt))) * CAP_MARGIN, Decimal(max_nt or 0), Decimal(str(floor)))
             )
@@ -404,7 +427,7 @@ FROM audit_rows_pre b LEFT JOIN (
     ) WHERE burst >= ?
 ) s ON s.ts = b.ts AND s.model <=> b.model AND s.request_id <=> b.request_id
 """
-_SPARK_VIEWS = ("requests", "audit_models", "audit_rows_pre", "audit_rows")
+_SPARK_VIEWS = ("requests", "audit_models", "audit_rates", "audit_rows_pre", "audit_rows")
 
 
 class SparkSql:
@@ -432,14 +455,18 @@ class SparkSql:
     def fetchone(self) -> tuple[Any, ...] | None:
         return self._rows[0] if self._rows else None
 
-    def prepare_rows(self, models: list[tuple[Any, ...]], rows_sql: str, params: list[Any]) -> None:
-        """audit_models from the catalog, then audit_rows (with the storm flag) as a cached view."""
+    def prepare_rows(
+        self, models: list[tuple[Any, ...]], rates: RateTable, rows_sql: str, params: list[Any]
+    ) -> None:
+        """audit_models and audit_rates from the catalog, then audit_rows (with the storm flag) as a cached view."""
         from pyspark.sql.types import BooleanType, LongType, StringType, StructField, StructType
 
+        from costctl.rollup.spark import rates_frame
+
+        rates_frame(self.spark, rates).createOrReplaceTempView("audit_rates")
         schema = StructType(
             [
                 StructField("model", StringType()),
-                StructField("threshold", LongType()),
                 StructField("min_cacheable", LongType()),
                 StructField("cache_step", LongType()),
                 StructField("write_priced", BooleanType()),

@@ -3,13 +3,13 @@
 Every dollar comes from `costctl.cost.price` (the one formula). A finding is worth what its removable tokens
 cost at the price actually paid: after prompt caching that can be a tenth of the list price, so findings are
 priced as the difference between the prompt's monthly cost now and with that one finding fixed, under the same
-caching model (reference/audit.md §0 finding 1). A cut that drops a cached prefix below the model's minimum
+caching model (docs/audit.md#how-findings-are-priced). A cut that drops a cached prefix below the model's minimum
 can therefore cost money; it is flagged (CA124).
 
-Caching model (reference/audit.md §3): exact-prefix caching of the static prefix (the text before the first
+Caching model (docs/audit.md#prompt-caching-rules-by-provider): exact-prefix caching of the static prefix (the text before the first
 per-request value). The hit rate is estimated from the traffic: requests arrive as a Poisson stream of bursts
 of `parallel` requests; a burst arriving more than the 5-minute TTL after the previous one finds the cache
-cold and every request in it pays a write (§3.2 "available only after the first response begins").
+cold and every request in it pays a write (an Anthropic cache entry is readable only once the first response begins; docs/audit.md#the-caching-model-prompt-audit).
 """
 
 from __future__ import annotations
@@ -31,24 +31,24 @@ from costctl.audit.segment import (
     paragraphs,
     split_sections,
 )
-from costctl.audit.similarity import normalise, similar_pairs
+from costctl.audit.similarity import MAX_PAIRWISE_UNITS, exact_pairs, normalise, similar_pairs
 from costctl.cost.price import crosses_tier, price_requests, price_tier_group, select_period
 from costctl.models import ZERO, ModelPrice, Usage
 from costctl.tokens.counting import count_text_tokens
 
-CACHE_TTL_MINUTES = (
-    5  # Anthropic default TTL; OpenAI in-memory evicts after 5-10 min idle (reference §3.1-3.2)
-)
-OPENAI_CACHE_MIN = 1024  # reference §3.1: cached amount = 1,024 + 128 k tokens
+CACHE_TTL_MINUTES = 5  # Anthropic default TTL; OpenAI in-memory evicts after 5-10 min idle (docs/audit.md#prompt-caching-rules-by-provider)
+# docs/audit.md#prompt-caching-rules-by-provider: cached amount = 1,024 + 128 k tokens
+OPENAI_CACHE_MIN = 1024
 OPENAI_CACHE_STEP = 128
-SANDWICH_CONTEXT_TOKENS = 2000  # reference §2 A4: a repeat bracketing >= 2k tokens of context is intentional
-MIN_DUPLICATE_TOKENS = 8  # reference §2 A2
-MIN_NEAR_DUPLICATE_TOKENS = 6  # reference §2 A3
-EXAMPLE_SHARE_LIMIT = Decimal("0.40")  # reference §2 A6: examples above 40% of the prompt
-EXAMPLE_COUNT_LIMIT = 5  # reference §2 A6: more than 5 examples
-FORMAT_PROSE_TOKENS = 150  # reference §2 A7
+# CA104 (docs/audit.md#prompt-rules): a repeat bracketing >= 2k tokens of context is intentional
+SANDWICH_CONTEXT_TOKENS = 2000
+MIN_DUPLICATE_TOKENS = 8  # CA101 (docs/audit.md#prompt-rules)
+MIN_NEAR_DUPLICATE_TOKENS = 6  # CA102 (docs/audit.md#prompt-rules)
+EXAMPLE_SHARE_LIMIT = Decimal("0.40")  # CA111 (docs/audit.md#prompt-rules): examples above 40% of the prompt
+EXAMPLE_COUNT_LIMIT = 5  # CA111: more than 5 examples
+FORMAT_PROSE_TOKENS = 150  # CA112 (docs/audit.md#prompt-rules)
 BACKGROUND_TOKENS = 500
-CLIFF_OVER_MARGIN = Decimal("0.10")  # reference §2 D1: m = 10%
+CLIFF_OVER_MARGIN = Decimal("0.10")  # CA131 (docs/audit.md#prompt-rules): at most 10 % over
 CLIFF_UNDER_MARGIN = Decimal("0.05")
 
 
@@ -219,8 +219,10 @@ def audit_prompt_text(text: str, where: str, model: ModelPrice, traffic: Traffic
     hit = pricer.hit_rate_now
     now = pricer.monthly(total, prefix_tokens, hit)
 
+    dynamic_line = line_of(text, dyn[0]) if dyn else 0
+
     def saving_if_removed(tokens: int, start_line: int) -> tuple[Decimal, bool]:
-        in_prefix = dyn is None or start_line < line_of(text, dyn[0])
+        in_prefix = dyn is None or start_line < dynamic_line
         new_prefix = prefix_tokens - tokens if in_prefix else prefix_tokens
         return now - pricer.monthly(total - tokens, max(0, new_prefix), hit), in_prefix
 
@@ -256,7 +258,7 @@ def audit_prompt_text(text: str, where: str, model: ModelPrice, traffic: Traffic
             )
         findings.append(finding)
 
-    _redundancy(text, where, sections, count, findings, removal)
+    _redundancy(text, where, sections, count, findings, removal, notes)
     _bloat(where, sections, section_tokens, total, count, findings, removal, saving_if_removed)
     cache_info = _cacheability(
         text, where, model, pricer, total, prefix_tokens, dynamic_tokens, dyn, now, findings, notes
@@ -301,16 +303,27 @@ def _merged_tokens(removals: list[_Removal]) -> int:
     return sum(r.tokens for r in kept)
 
 
+# Every DYNAMIC_PATTERNS match holds one of these (a brace, $, <, a dash in a date or uuid, @, or the words of
+# a current-date line): a line without any is skipped without running the six patterns.
+_MAYBE_DYNAMIC = re.compile(r"[{$<@-]|(?i:date|today|time)")
+
+
 def _dynamic_lines(text: str) -> dict[int, str]:
     found: dict[int, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
-        if any(p.search(line) for _, p in DYNAMIC_PATTERNS):
+        if _MAYBE_DYNAMIC.search(line) and any(p.search(line) for _, p in DYNAMIC_PATTERNS):
             found[number] = line
     return found
 
 
 def _redundancy(
-    text: str, where: str, sections: list[Section], count: _Counter, findings: list[Finding], removal: Any
+    text: str,
+    where: str,
+    sections: list[Section],
+    count: _Counter,
+    findings: list[Finding],
+    removal: Any,
+    notes: list[str],
 ) -> None:
     by_index = {s.index: s for s in sections}
     # 1. Whole paragraphs repeated verbatim (after normalisation).
@@ -352,7 +365,15 @@ def _redundancy(
 
     # 2. Instruction units: exact and near duplicates, conflicts.
     units = [u for u in instruction_units(sections) if u.line not in duplicated_lines]
-    for pair in similar_pairs([u.text for u in units]):
+    if len(units) > MAX_PAIRWISE_UNITS:
+        pairs = exact_pairs([u.text for u in units])
+        notes.append(
+            f"{where}: {len(units):,} instruction units, above the {MAX_PAIRWISE_UNITS:,} that the pairwise "
+            "search compares in seconds: near duplicates and conflicts were not searched (exact repeats were)"
+        )
+    else:
+        pairs = similar_pairs([u.text for u in units])
+    for pair in pairs:
         a, b = units[pair.i], units[pair.j]
         if pair.conflict_reason is not None:
             findings.append(
@@ -409,7 +430,7 @@ def _intentional(where: str, first_line: int, line: int, end_line: int, tokens: 
         "CA104",
         "info",
         f"line {line} repeats line {first_line} on the other side of a long context block: an intentional "
-        "'sandwich' (reference: instructions at both the beginning and end of the context), not counted as waste",
+        "'sandwich' (OpenAI's GPT-4.1 guide: instructions at both the beginning and end of the context), not counted as waste",
         "none needed; check that both copies still say the same thing",
         file=where,
         line=line,

@@ -1,17 +1,20 @@
 """The one formula that turns a usage into dollars. Every command calls `price_usage`; there is no other copy.
 
-Semantics (reference/pricing.md §2):
+Which tokens each rate applies to and which card a request takes are defined once in `costctl.cost.rates`;
+this module evaluates them in Python, and the rollup engines render the same definitions as SQL.
+
+Semantics (docs/pricing.md):
 - `Usage` is inclusive: uncached input = input - cached reads - cache writes; each part at its own rate.
 - Reasoning is part of output and billed at the output rate.
 - Long-context tier: strict `>` on the whole prompt (cached and written tokens included); once crossed,
-  every token of the request, output included, takes the tier rate (§2.2).
+  every token of the request, output included, takes the tier rate (docs/pricing.md#long-context-tier).
 - Batch: the period's batch card (or the tier's batch card); what batch does to cached reads is written
-  explicitly in each table, never implied (§2.4).
-- The price in force on the request's date (§2.5).
+  explicitly in each table, never implied (docs/pricing.md#batch-prices).
+- The price in force on the request's date (docs/pricing.md#price-history).
 - Service tiers (OpenAI flex/priority, Anthropic fast mode, ...): a named card of the period replaces the
   standard card, with its own long-context cliff if it has one. A tier the table does not publish for the
   model is a missing price, never the standard rate in silence. Standard names (`default`, `auto`,
-  `standard`) are the standard card (`normalise_service_tier`).
+  `standard`) are the standard card (`costctl.models.normalise_service_tier`).
 A rate the usage needs but the table does not publish raises `MissingPriceError` (exit 3), never $0.
 """
 
@@ -20,15 +23,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from costctl.cost.rates import BREAKDOWN_PARTS, COMPONENTS, component_usd, select_card, step_for, tier_steps
 from costctl.errors import MissingPriceError
 from costctl.models import (
-    MTOK,
     ZERO,
     CostBreakdown,
     LongContextTier,
     ModelPrice,
-    PriceCard,
-    PriceKind,
     PricePeriod,
     Usage,
     normalise_service_tier,
@@ -48,68 +49,9 @@ def select_period(model: ModelPrice, on: dt.date | None) -> PricePeriod:
     return period
 
 
-def long_context_tier(period: PricePeriod, service_tier: str | None = None) -> LongContextTier | None:
-    """The long-context cliff that applies to a request of this tier (the tier's own, else none)."""
-    tier = normalise_service_tier(service_tier)
-    if tier is None:
-        return period.long_context
-    named = period.service_tier(tier)
-    return named.long_context if named is not None else None
-
-
-def select_card(
-    model: ModelPrice,
-    period: PricePeriod,
-    *,
-    crossed: bool,
-    batch: bool,
-    service_tier: str | None = None,
-) -> PriceCard:
-    """The price card for a request: standard, batch or a service tier; base or long-context tier."""
-    tier_name = normalise_service_tier(service_tier)
-    if tier_name is not None:
-        if batch:
-            raise MissingPriceError(
-                f"model {model.id!r}: a batch request has no {tier_name!r} service-tier price "
-                "(batch is its own rate)"
-            )
-        named = period.service_tier(tier_name)
-        if named is None:
-            known = ", ".join(t.name for t in period.service_tiers) or "none"
-            raise MissingPriceError(
-                f"model {model.id!r} has no published {tier_name!r} service-tier price "
-                f"(tiers priced: {known})"
-            )
-        if crossed and named.long_context is not None:
-            return named.long_context.standard
-        return named.standard
-    tier = period.long_context if crossed else None
-    if tier is not None:
-        card = tier.batch if batch else tier.standard
-    else:
-        card = period.batch if batch else period.standard
-    if card is None:
-        raise MissingPriceError(
-            f"model {model.id!r} has no published batch price"
-            + (" for its long-context tier" if tier is not None else "")
-        )
-    return card
-
-
 def crosses_tier(period: PricePeriod, prompt_tokens: int, service_tier: str | None = None) -> bool:
-    """Strict `>` on the whole prompt, cached and written tokens included (reference/pricing.md §2.2)."""
-    lc = long_context_tier(period, service_tier)
-    return lc is not None and prompt_tokens > lc.threshold_tokens
-
-
-def _cost(model: ModelPrice, card: PriceCard, kind: PriceKind, tokens: int, batch: bool) -> Decimal:
-    if tokens == 0:
-        return ZERO
-    rate = card.rate(kind)
-    if rate is None:
-        mode = "batch " if batch else ""
-        raise MissingPriceError(f"model {model.id!r} has no published {mode}{kind.value} price")
-    return Decimal(tokens) * rate / MTOK
+    """Strict `>` on the whole prompt, cached and written tokens included (docs/pricing.md)."""
+    return step_for(period, prompt_tokens, service_tier) is not None
 
 
 def _breakdown(
@@ -117,25 +59,41 @@ def _breakdown(
     period: PricePeriod,
     usage: Usage,
     *,
-    crossed: bool,
+    tier: LongContextTier | None,
     batch: bool,
     on: dt.date | None,
     service_tier: str | None = None,
 ) -> CostBreakdown:
-    tier_name = normalise_service_tier(service_tier)
-    card = select_card(model, period, crossed=crossed, batch=batch, service_tier=tier_name)
-    lc = long_context_tier(period, tier_name)
+    card = select_card(model, period, tier=tier, batch=batch, service_tier=service_tier)
+    amounts = [component_usd(model, card, comp, comp.tokens(usage), batch) for comp in COMPONENTS]
+    return assemble(
+        model.id, amounts, long_context=tier is not None, batch=batch, on=on, service_tier=service_tier
+    )
+
+
+def assemble(
+    model_id: str,
+    amounts: list[Decimal],
+    *,
+    long_context: bool,
+    batch: bool,
+    on: dt.date | None,
+    service_tier: str | None = None,
+) -> CostBreakdown:
+    """Component amounts (in `COMPONENTS` order) summed into the `CostBreakdown` parts they belong to."""
+    parts = dict.fromkeys(BREAKDOWN_PARTS, ZERO)
+    for comp, amount in zip(COMPONENTS, amounts, strict=True):
+        parts[comp.part] += amount
     return CostBreakdown(
-        model_id=model.id,
-        input_usd=_cost(model, card, PriceKind.INPUT, usage.uncached_input_tokens, batch),
-        cached_input_usd=_cost(model, card, PriceKind.CACHE_READ, usage.cached_input_tokens, batch),
-        cache_write_usd=_cost(model, card, PriceKind.CACHE_WRITE_5M, usage.cache_write_5m_tokens, batch)
-        + _cost(model, card, PriceKind.CACHE_WRITE_1H, usage.cache_write_1h_tokens, batch),
-        output_usd=_cost(model, card, PriceKind.OUTPUT, usage.output_tokens, batch),
-        long_context_applied=crossed and lc is not None,
+        model_id=model_id,
+        input_usd=parts["input_usd"],
+        cached_input_usd=parts["cached_input_usd"],
+        cache_write_usd=parts["cache_write_usd"],
+        output_usd=parts["output_usd"],
+        long_context_applied=long_context,
         batch=batch,
         priced_on=on,
-        service_tier=tier_name,
+        service_tier=service_tier,
     )
 
 
@@ -147,10 +105,11 @@ def price_usage(
     batch: bool = False,
     service_tier: str | None = None,
 ) -> CostBreakdown:
-    """Price one request's usage."""
+    """Price one request's usage (at `service_tier`'s rates when one is named)."""
     period = select_period(model, on)
-    crossed = crosses_tier(period, usage.input_tokens, service_tier)
-    return _breakdown(model, period, usage, crossed=crossed, batch=batch, on=on, service_tier=service_tier)
+    name = normalise_service_tier(service_tier)
+    tier = step_for(period, usage.input_tokens, name)
+    return _breakdown(model, period, usage, tier=tier, batch=batch, on=on, service_tier=name)
 
 
 def price_requests(
@@ -165,16 +124,29 @@ def price_requests(
     """Price `requests` identical requests. The tier is decided per request, then scaled, so a volume
     never crosses a long-context threshold that a single request does not."""
     period = select_period(model, on)
-    crossed = crosses_tier(period, per_request.input_tokens, service_tier)
-    return _breakdown(
-        model,
-        period,
-        per_request.scaled(requests),
-        crossed=crossed,
-        batch=batch,
-        on=on,
-        service_tier=service_tier,
-    )
+    name = normalise_service_tier(service_tier)
+    tier = step_for(period, per_request.input_tokens, name)
+    scaled = per_request.scaled(requests)
+    return _breakdown(model, period, scaled, tier=tier, batch=batch, on=on, service_tier=name)
+
+
+def price_step_group(
+    model: ModelPrice,
+    summed: Usage,
+    *,
+    prompt_above: int,
+    on: dt.date | None = None,
+    batch: bool = False,
+    service_tier: str | None = None,
+) -> CostBreakdown:
+    """Price a sum of many requests that all took the same long-context step of the period in force on `on`
+    at the same service tier: the step an engine matched them to (`costctl.cost.rates.RateRow.prompt_above`:
+    that step's threshold, or -1 for the base card). Aggregating first and pricing after is exact, whatever
+    the number of steps."""
+    period = select_period(model, on)
+    name = normalise_service_tier(service_tier)
+    tier = step_for(period, prompt_above + 1, name)
+    return _breakdown(model, period, summed, tier=tier, batch=batch, on=on, service_tier=name)
 
 
 def price_tier_group(
@@ -194,6 +166,7 @@ def price_tier_group(
     exact.
     """
     period = select_period(model, on)
-    return _breakdown(
-        model, period, summed, crossed=crossed_tier, batch=batch, on=on, service_tier=service_tier
-    )
+    name = normalise_service_tier(service_tier)
+    steps = tier_steps(period, name)
+    tier = steps[-1][1] if crossed_tier and steps else None
+    return _breakdown(model, period, summed, tier=tier, batch=batch, on=on, service_tier=name)
