@@ -5,9 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 OUT=out
-if [ -d ../shared/tiktoken-cache ] && [ -z "${TIKTOKEN_CACHE_DIR:-}" ]; then
-  export TIKTOKEN_CACHE_DIR="$(cd ../shared/tiktoken-cache && pwd)"
-fi
 step() { printf '\n== %s\n' "$*" >&2; }
 mkdir -p "$OUT"
 rm -f "$OUT/demo.duckdb" "$OUT/audit.json"   # a fresh database each run: the demo is repeatable

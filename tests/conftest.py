@@ -139,7 +139,8 @@ def spark() -> Any:
 # The two tiers. `make test` runs everything; `make test-fast` (pytest -m "not slow") runs the unit tier:
 # the cost maths, pricing tables, tokenizer, adapters on small fixtures, estimate/breakeven/pricing commands
 # and the renderers. The modules below are the end-to-end tier, marked `slow`: they build DuckDB stores from
-# many log rows, start Spark, a browser, pre-commit or a package build, or read the optional real logs.
+# many log rows, run every command for its golden files, race processes, start Spark, a browser, pre-commit
+# or a package build, or read the optional real logs.
 SLOW_MODULES = {
     "test_attribute_ingest",
     "test_attribute_ingest_speed",
@@ -147,7 +148,10 @@ SLOW_MODULES = {
     "test_attribute_rollup",
     "test_adapters_real_logs",
     "test_audit_logs",
+    "test_budget_concurrency",
     "test_ci_conventions",
+    "test_golden_commands",
+    "test_ingest_trust",
     "test_report_browser",
     "test_report_command",
     "test_spark_audit",

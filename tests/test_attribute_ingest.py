@@ -237,7 +237,7 @@ def test_dedupe_on_request_id_and_on_file_line(tmp_path: Path) -> None:
     f = write_jsonl(tmp_path / "a.jsonl", [row(1), row(1), no_id, no_id])
     s1 = ingest(db, f)
     assert (s1.total("read"), s1.total("loaded"), s1.total("duplicate")) == (4, 3, 1)
-    s2 = ingest(db, f)
+    s2 = ingest(db, f, skip_unchanged=False)  # read again: every row is a duplicate
     assert (s2.total("read"), s2.total("loaded"), s2.total("duplicate")) == (4, 0, 4)
     # the same request from another file is a duplicate too
     s3 = ingest(db, write_jsonl(tmp_path / "b.jsonl", [row(1)]))
@@ -463,7 +463,7 @@ def test_summary_goes_to_stderr_in_table_format_and_stdout_in_json(tmp_path: Pat
     result = run_costctl("attribute", "ingest", str(f), "--db", str(db))
     assert result.exit_code == 0 and result.stdout == ""
     assert "Loaded" in result.stderr and "negative output_tokens" in result.stderr
-    result = invoke("attribute", "ingest", str(f), "--db", str(db), "-f", "json")
+    result = invoke("attribute", "ingest", str(f), "--db", str(db), "-f", "json", "--reread")
     data = result.json()
     t = data["total"]
     assert t["read"] == t["loaded"] + t["rejected"] + t["duplicate"] == 3
@@ -543,3 +543,24 @@ def test_mapping_is_scoped_by_its_files_glob(tmp_path: Path) -> None:
     bad.write_text("- a\n- b\n")
     with pytest.raises(InputError):
         build_mapping(None, bad)
+
+
+def test_an_unchanged_file_is_skipped_and_said_so(tmp_path: Path) -> None:
+    f = write_jsonl(tmp_path / "a.jsonl", [row(1), row(2)])
+    db = tmp_path / "a.duckdb"
+    assert run_costctl("attribute", "ingest", str(f), "--db", str(db)).exit_code == 0
+    again = run_costctl("attribute", "ingest", str(f), "--db", str(db), "-f", "json")
+    assert again.exit_code == 0
+    assert "1 file(s) skipped as unchanged" in again.stderr
+    data = again.json()
+    assert data["unchanged_skipped"] == [str(f)] and data["total"]["read"] == 0
+    # new content at the same path (a rotated log) is read: same size is not enough, the hash differs
+    write_jsonl(f, [row(3), row(4)])
+    third = invoke("attribute", "ingest", str(f), "--db", str(db), "-f", "json").json()
+    assert third["unchanged_skipped"] == [] and third["total"]["loaded"] == 2
+    # another mapping reads the same bytes differently: not skipped
+    other = invoke(
+        "attribute", "ingest", str(f), "--db", str(db), "-f", "json", "--map", "team=feature"
+    ).json()
+    assert other["unchanged_skipped"] == [] and other["total"]["read"] == 2
+    assert counts(db)["requests"] == 4

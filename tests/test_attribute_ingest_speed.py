@@ -132,7 +132,7 @@ def test_lines_stay_exact_across_parallel_row_groups(tmp_path: Path) -> None:
         assert kept == {"r7": 7, "r199999": 199_999}
         # nothing of the markers survives the transaction
         assert con.execute("SELECT count(*) FROM requests WHERE source_format <> 'jsonl'").fetchone()[0] == 0
-        again = ingest_files(con, [src])  # re-ingest: all duplicates, rejects recorded once
+        again = ingest_files(con, [src], skip_unchanged=False)  # read again: all duplicates, rejects once
         assert (again.total("loaded"), again.total("duplicate"), again.total("rejected")) == (0, n - 3, 3)
         assert con.execute("SELECT count(*) FROM rejects").fetchone()[0] == 3
     finally:

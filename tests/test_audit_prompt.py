@@ -241,3 +241,23 @@ def test_workload_without_loader_is_a_clear_error(tmp_path):
         assert "workload loader" in result.stderr
     else:
         assert result.exit_code == 2
+
+
+def test_a_huge_prompt_skips_the_pairwise_search_and_says_so_but_finds_exact_repeats(tmp_path):
+    from costctl.audit.similarity import MAX_PAIRWISE_UNITS, exact_pairs
+
+    rules = [
+        f"- Always cite the help-centre article number {i} when the customer asks about topic {i}."
+        for i in range(MAX_PAIRWISE_UNITS + 50)
+    ]
+    rules.append(rules[7])  # one rule said twice
+    prompt = tmp_path / "huge.md"
+    prompt.write_text("## Rules\n" + "\n".join(rules) + "\n")
+    result = invoke("audit", "prompt", str(prompt), "-m", "gpt-4o", "-r", "100", "-f", "json")
+    assert result.exit_code in (0, 1), result.stderr
+    assert "near duplicates and conflicts were not searched" in result.stderr
+    repeats = [f for f in result.json()["findings"] if "repeats line" in f["message"]]
+    assert len(repeats) == 1 and repeats[0]["line"] == len(rules) + 1
+    # exact_pairs finds what the pairwise search finds for exact repeats
+    texts = ["Use metric units.", "use metric units", "Use imperial units.", "Use metric units."]
+    assert [(p.i, p.j) for p in exact_pairs(texts)] == [(p.i, p.j) for p in similar_pairs(texts) if p.exact]

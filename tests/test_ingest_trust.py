@@ -64,7 +64,8 @@ def query(db: Path, sql: str) -> list[tuple[Any, ...]]:
 
 
 def ingest_json(*args: str) -> Any:
-    result = invoke("attribute", "ingest", *args, "-f", "json")
+    # --reread: these tests read the same file again to check dedupe, rather than skip it as unchanged
+    result = invoke("attribute", "ingest", *args, "-f", "json", "--reread")
     assert result.exit_code == 0, result.stderr
     return result.json()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,7 @@ def _specs() -> list[Any]:
 def test_every_rollup_is_identical_on_duckdb_and_spark(
     spark: Any, data: dict[str, Path], catalog: Any
 ) -> None:
-    from costctl.commands.attribute import rollup
+    from costctl.commands.attribute import resolve_models, rollup
     from costctl.logs.store import connect
     from costctl.rollup.duckdb_engine import DuckDbEngine
     from costctl.rollup.spark import SparkEngine
@@ -79,6 +80,9 @@ def test_every_rollup_is_identical_on_duckdb_and_spark(
             assert got.unpriced == expected.unpriced
             if spec.dimensions[0] == "user":
                 assert lake.active_users(spec) == duck.active_users(spec)
+                rates = resolve_models(catalog, duck.distinct_models(spec))[1]
+                for above in (Decimal(0), Decimal("0.01"), Decimal("0.5")):
+                    assert lake.costly_users(spec, rates, above) == duck.costly_users(spec, rates, above)
         # the data really exercises what decides a price (else the equality above proves little)
         every = rollup(catalog, duck, _specs()[0])
         crossed = {

@@ -1,7 +1,9 @@
 """Log audit over the DuckDB store or a Spark DataFrame (table `requests`, canonical columns).
 
-Aggregation happens in SQL; every dollar comes from `price_tier_group` on the grouped sums (grouped by model,
-day, batch and long-context tier crossed, so aggregating first is exact). Log model names are resolved with
+Aggregation happens in SQL; every dollar comes from `price_step_group` on the grouped sums (grouped by model,
+day, batch and long-context step, so aggregating first is exact). Whether a request crossed a tier is
+decided by the rates table the rollups use (`costctl.cost.rates`: the price in force on the request's day),
+never by the model's current price. Log model names are resolved with
 `catalog.find`; a model the tables do not know is reported as unpriced, never as $0.
 
 Rules and thresholds: reference/audit.md §2.C (output length), §2.E and §6 (duplicates, retry storms, CI
@@ -24,7 +26,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from costctl.cost.price import price_tier_group
+from costctl.cost.price import price_step_group
+from costctl.cost.rates import RATE_COLUMNS, RateTable, match_sql
 from costctl.errors import CostctlError, InputError
 from costctl.logs.schema import COLUMN_NAMES
 from costctl.models import ZERO, Usage
@@ -120,35 +123,49 @@ def prepare(con: Any, catalog: Catalog) -> dict[str, Any]:
         r[0] for r in con.execute("SELECT DISTINCT model FROM requests WHERE model IS NOT NULL").fetchall()
     ]
     resolved = {name: catalog.find(name) for name in names}
+    rates = RateTable.build(resolved.items())
     rows = []
     for name, model in resolved.items():
         if model is None:
             continue
-        period = model.current
         rows.append(
             (
                 name,
-                period.long_context.threshold_tokens if period.long_context else None,
                 model.min_cacheable_tokens,
                 OPENAI_CACHE_STEP if model.provider == "openai" else 1,
-                period.standard.cache_write_5m is not None,
+                model.current.standard.cache_write_5m is not None,
             )
         )
     params = [DUPLICATE_WINDOW_S, RETRY_WINDOW_S, CACHE_TTL_S, EMPTY_VISIBLE_TOKENS, TEST_SIGNAL]
     if dialect(con) == "spark":
-        con.prepare_rows(rows, _ROWS_SQL.format(**_SPARK), params)
+        con.prepare_rows(rows, rates, _rows_sql(_SPARK), params)
         return resolved
     con.execute(
-        "CREATE TEMP TABLE audit_models (model VARCHAR, threshold BIGINT, min_cacheable BIGINT, "
-        "cache_step BIGINT, write_priced BOOLEAN)"
+        "CREATE TEMP TABLE audit_models (model VARCHAR, min_cacheable BIGINT, cache_step BIGINT, write_priced BOOLEAN)"
     )
     if rows:
-        con.executemany("INSERT INTO audit_models VALUES (?, ?, ?, ?, ?)", rows)
-    con.execute("CREATE TEMP TABLE audit_rows AS " + _ROWS_SQL.format(**_DUCKDB), params)
+        con.executemany("INSERT INTO audit_models VALUES (?, ?, ?, ?)", rows)
+    columns = ", ".join(f"rt_{name} {sql_type}" for name, sql_type in RATE_COLUMNS)
+    con.execute(f"CREATE TEMP TABLE audit_rates ({columns})")
+    if rates.rows:
+        marks = ", ".join("?" for _ in RATE_COLUMNS)
+        con.executemany(f"INSERT INTO audit_rates VALUES ({marks})", rates.values())  # noqa: S608 (constant)
+    con.execute("CREATE TEMP TABLE audit_rows AS " + _rows_sql(_DUCKDB), params)
     con.execute(_STORM_SQL, [STORM_WINDOW_S, STORM_WINDOW_S])
     con.execute("ALTER TABLE audit_rows ADD COLUMN storm BOOLEAN DEFAULT FALSE")
     con.execute(_STORM_MARK_SQL, [STORM_MIN])
     return resolved
+
+
+def _rows_sql(fragments: dict[str, str]) -> str:
+    """The per-row query in one dialect, joined to the rates table the rollups use (one tier decision)."""
+    row_expr = {
+        "raw_model": "r.model",
+        "is_batch": "coalesce(r.is_batch, FALSE)",
+        "day": "CAST(r.ts AS DATE)",
+        "prompt_tokens": "coalesce(r.input_tokens, 0)",
+    }
+    return _ROWS_SQL.format(**fragments, rate_match=match_sql(lambda c: f"t.rt_{c}", row_expr.__getitem__))
 
 
 def dialect(con: Any) -> str:
@@ -178,8 +195,9 @@ WITH base AS (
         coalesce(r.cached_input_tokens, 0) AS c_tok, coalesce(r.cache_write_5m_tokens, 0) AS w5_tok,
         coalesce(r.cache_write_1h_tokens, 0) AS w1_tok, coalesce(r.reasoning_tokens, 0) AS r_tok,
         CAST(r.ts AS DATE) AS day, coalesce(r.is_batch, FALSE) AS batch,
-        m.threshold, m.min_cacheable, m.cache_step, m.write_priced,
-        coalesce(r.input_tokens, 0) > coalesce(m.threshold, 9223372036854775807) AS crossed,
+        m.min_cacheable, m.cache_step, m.write_priced,
+        -- the long-context step of the price in force on the request's day (costctl.cost.rates)
+        coalesce(t.rt_prompt_above, -1) AS tier_above,
         lower(coalesce(r.finish_reason, '')) = 'length' AS truncated,
         coalesce(r.status, 'ok') IN ('ok', '200', 'success') AS ok,
         {secs_a}r.ts{secs_b}lag(r.ts) OVER (PARTITION BY r.model, r.prompt_hash ORDER BY r.ts){secs_c} AS gap_prompt,
@@ -189,7 +207,7 @@ WITH base AS (
         {secs_a}r.ts{secs_b}lag(r.ts) OVER (PARTITION BY r.model, r.system_prompt_hash ORDER BY r.ts){secs_c} AS gap_system,
         min(coalesce(r.input_tokens, 0)) OVER (PARTITION BY r.model, r.system_prompt_hash) AS group_min_input,
         count(*) OVER (PARTITION BY r.model, r.prompt_hash) AS prompt_repeats
-    FROM requests r LEFT JOIN audit_models m ON m.model = r.model
+    FROM requests r LEFT JOIN audit_models m ON m.model = r.model LEFT JOIN audit_rates t ON {rate_match}
     WHERE NOT coalesce(r.gateway_cache_hit, FALSE)
 ), flagged AS (
     SELECT *,
@@ -246,7 +264,7 @@ def priced(
     """Price the rows passing a named filter, grouped by a named key, through the one formula."""
     i, c, w5, w1 = _USAGE_COLUMNS[usage]
     sql = (
-        f"SELECT {_KEYS[key]} AS k, model, day, batch, crossed, count(*), "  # noqa: S608 (constant fragments)
+        f"SELECT {_KEYS[key]} AS k, model, day, batch, tier_above, count(*), "  # noqa: S608 (constant fragments)
         f"sum(coalesce({i}, 0)), sum(coalesce({c}, 0)), sum(coalesce({w5}, 0)), sum(coalesce({w1}, 0)), "
         "sum(o_tok), sum(r_tok) "
         f"FROM audit_rows WHERE {_FILTERS[filter_name]} GROUP BY ALL "
@@ -254,7 +272,7 @@ def priced(
         "ORDER BY 1 NULLS LAST, 2 NULLS LAST, 3 NULLS LAST, 4 NULLS LAST, 5 NULLS LAST"
     )
     out: dict[str, Priced] = {}
-    for k, name, day, batch, crossed, n, inp, cached, w5s, w1s, out_tok, reas in con.execute(sql).fetchall():
+    for k, name, day, batch, above, n, inp, cached, w5s, w1s, out_tok, reas in con.execute(sql).fetchall():
         bucket = out.setdefault(k, Priced())
         bucket.requests += int(n)
         model = resolved.get(name) if name is not None else None
@@ -263,7 +281,7 @@ def priced(
             bucket.unpriced_models.add(name or "(no model)")
             continue
         try:
-            cost = price_tier_group(
+            cost = price_step_group(
                 model,
                 Usage(
                     input_tokens=int(inp),
@@ -273,7 +291,7 @@ def priced(
                     cache_write_1h_tokens=int(w1s),
                     reasoning_tokens=int(reas),
                 ),
-                crossed_tier=bool(crossed),
+                prompt_above=int(above),
                 on=day,
                 batch=bool(batch),
             )
@@ -404,7 +422,7 @@ FROM audit_rows_pre b LEFT JOIN (
     ) WHERE burst >= ?
 ) s ON s.ts = b.ts AND s.model <=> b.model AND s.request_id <=> b.request_id
 """
-_SPARK_VIEWS = ("requests", "audit_models", "audit_rows_pre", "audit_rows")
+_SPARK_VIEWS = ("requests", "audit_models", "audit_rates", "audit_rows_pre", "audit_rows")
 
 
 class SparkSql:
@@ -432,14 +450,18 @@ class SparkSql:
     def fetchone(self) -> tuple[Any, ...] | None:
         return self._rows[0] if self._rows else None
 
-    def prepare_rows(self, models: list[tuple[Any, ...]], rows_sql: str, params: list[Any]) -> None:
-        """audit_models from the catalog, then audit_rows (with the storm flag) as a cached view."""
+    def prepare_rows(
+        self, models: list[tuple[Any, ...]], rates: RateTable, rows_sql: str, params: list[Any]
+    ) -> None:
+        """audit_models and audit_rates from the catalog, then audit_rows (with the storm flag) as a cached view."""
         from pyspark.sql.types import BooleanType, LongType, StringType, StructField, StructType
 
+        from costctl.rollup.spark import rates_frame
+
+        rates_frame(self.spark, rates).createOrReplaceTempView("audit_rates")
         schema = StructType(
             [
                 StructField("model", StringType()),
-                StructField("threshold", LongType()),
                 StructField("min_cacheable", LongType()),
                 StructField("cache_step", LongType()),
                 StructField("write_priced", BooleanType()),

@@ -31,7 +31,7 @@ from costctl.audit.segment import (
     paragraphs,
     split_sections,
 )
-from costctl.audit.similarity import normalise, similar_pairs
+from costctl.audit.similarity import MAX_PAIRWISE_UNITS, exact_pairs, normalise, similar_pairs
 from costctl.cost.price import crosses_tier, price_requests, price_tier_group, select_period
 from costctl.models import ZERO, ModelPrice, Usage
 from costctl.tokens.counting import count_text_tokens
@@ -219,8 +219,10 @@ def audit_prompt_text(text: str, where: str, model: ModelPrice, traffic: Traffic
     hit = pricer.hit_rate_now
     now = pricer.monthly(total, prefix_tokens, hit)
 
+    dynamic_line = line_of(text, dyn[0]) if dyn else 0
+
     def saving_if_removed(tokens: int, start_line: int) -> tuple[Decimal, bool]:
-        in_prefix = dyn is None or start_line < line_of(text, dyn[0])
+        in_prefix = dyn is None or start_line < dynamic_line
         new_prefix = prefix_tokens - tokens if in_prefix else prefix_tokens
         return now - pricer.monthly(total - tokens, max(0, new_prefix), hit), in_prefix
 
@@ -256,7 +258,7 @@ def audit_prompt_text(text: str, where: str, model: ModelPrice, traffic: Traffic
             )
         findings.append(finding)
 
-    _redundancy(text, where, sections, count, findings, removal)
+    _redundancy(text, where, sections, count, findings, removal, notes)
     _bloat(where, sections, section_tokens, total, count, findings, removal, saving_if_removed)
     cache_info = _cacheability(
         text, where, model, pricer, total, prefix_tokens, dynamic_tokens, dyn, now, findings, notes
@@ -301,16 +303,27 @@ def _merged_tokens(removals: list[_Removal]) -> int:
     return sum(r.tokens for r in kept)
 
 
+# Every DYNAMIC_PATTERNS match holds one of these (a brace, $, <, a dash in a date or uuid, @, or the words of
+# a current-date line): a line without any is skipped without running the six patterns.
+_MAYBE_DYNAMIC = re.compile(r"[{$<@-]|(?i:date|today|time)")
+
+
 def _dynamic_lines(text: str) -> dict[int, str]:
     found: dict[int, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
-        if any(p.search(line) for _, p in DYNAMIC_PATTERNS):
+        if _MAYBE_DYNAMIC.search(line) and any(p.search(line) for _, p in DYNAMIC_PATTERNS):
             found[number] = line
     return found
 
 
 def _redundancy(
-    text: str, where: str, sections: list[Section], count: _Counter, findings: list[Finding], removal: Any
+    text: str,
+    where: str,
+    sections: list[Section],
+    count: _Counter,
+    findings: list[Finding],
+    removal: Any,
+    notes: list[str],
 ) -> None:
     by_index = {s.index: s for s in sections}
     # 1. Whole paragraphs repeated verbatim (after normalisation).
@@ -352,7 +365,15 @@ def _redundancy(
 
     # 2. Instruction units: exact and near duplicates, conflicts.
     units = [u for u in instruction_units(sections) if u.line not in duplicated_lines]
-    for pair in similar_pairs([u.text for u in units]):
+    if len(units) > MAX_PAIRWISE_UNITS:
+        pairs = exact_pairs([u.text for u in units])
+        notes.append(
+            f"{where}: {len(units):,} instruction units, above the {MAX_PAIRWISE_UNITS:,} that the pairwise "
+            "search compares in seconds: near duplicates and conflicts were not searched (exact repeats were)"
+        )
+    else:
+        pairs = similar_pairs([u.text for u in units])
+    for pair in pairs:
         a, b = units[pair.i], units[pair.j]
         if pair.conflict_reason is not None:
             findings.append(

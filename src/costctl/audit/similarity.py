@@ -135,6 +135,28 @@ class PairScore:
     conflict_reason: str | None
 
 
+# Above this many instruction units the pairwise search (near duplicates, conflicts) is skipped: it compares
+# every pair (n^2 / 2 cosines, ~20 us each), so 600 units take a few seconds and 10,000 (a 1 MB prompt) would
+# take half an hour. Exact repeats are still found for any size, by hashing.
+MAX_PAIRWISE_UNITS = 600
+
+
+def exact_pairs(texts: Sequence[str]) -> list[PairScore]:
+    """Pairs whose normalised texts are equal (and not empty), in (i, j) order: linear, by hashing."""
+    groups: dict[str, list[int]] = {}
+    for index, text in enumerate(texts):
+        norm = normalise(text)
+        if norm:
+            groups.setdefault(norm, []).append(index)
+    found = [
+        PairScore(i, j, 1.0, True, None)
+        for ids in groups.values()
+        for k, i in enumerate(ids)
+        for j in ids[k + 1 :]
+    ]
+    return sorted(found, key=lambda p: (p.i, p.j))
+
+
 def similar_pairs(
     texts: Sequence[str], *, threshold: float = DUPLICATE_THRESHOLD, guard_floor: float = GUARD_FLOOR
 ) -> list[PairScore]:

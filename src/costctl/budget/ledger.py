@@ -3,7 +3,7 @@
 Two backends with one schema and one protocol:
 - SQLite (the default, a local file): WAL journal, every write in `BEGIN IMMEDIATE`, so the check of every cap
   and the add to every cap happen under one write lock; safe for many processes on one machine, no server.
-- PostgreSQL (`postgresql://…`, `pip install 'costctl-llm[postgres]'`): the check of every cap and the add to
+- PostgreSQL (`postgresql://…`, the postgres extra: `pip install '.[postgres]'`): the check of every cap and the add to
   every cap are ONE statement (the buckets locked in a fixed order with `FOR UPDATE`, then updated only
   when all of them fit), for a fleet of gateway processes on several machines.
 
@@ -662,7 +662,8 @@ class PostgresLedger(Ledger):
             import psycopg
         except ImportError:
             raise LedgerError(
-                "a PostgreSQL ledger needs psycopg: pip install 'costctl-llm[postgres]'", where=self.location
+                "a PostgreSQL ledger needs psycopg: pip install '.[postgres]' in a checkout, or pip install psycopg",
+                where=self.location,
             ) from None
         self._psycopg = psycopg
         try:

@@ -177,6 +177,13 @@ def ingest(
     ] = None,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
+    reread: Annotated[
+        bool,
+        typer.Option(
+            "--reread",
+            help="Read every file, also those unchanged (same size and SHA-256) since an earlier ingest.",
+        ),
+    ] = False,
     progress: Annotated[
         bool | None,
         typer.Option(
@@ -249,6 +256,7 @@ def ingest(
                     on_progress=bar.within if bar.bar is not None else None,
                     gate=gate,
                     dry_run=dry_run,
+                    skip_unchanged=not reread,
                 )
         finally:
             bar.stop()

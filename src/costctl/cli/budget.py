@@ -21,7 +21,7 @@ LedgerOpt = Annotated[
     typer.Option(
         "--ledger",
         help="The budget ledger: a SQLite file (created on first use) or a postgresql:// URL "
-        "(needs `pip install 'costctl-llm[postgres]'`).",
+        "(needs psycopg: `pip install '.[postgres]'` in a checkout).",
     ),
 ]
 PolicyOpt = Annotated[

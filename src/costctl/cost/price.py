@@ -1,5 +1,8 @@
 """The one formula that turns a usage into dollars. Every command calls `price_usage`; there is no other copy.
 
+Which tokens each rate applies to and which card a request takes are defined once in `costctl.cost.rates`;
+this module evaluates them in Python, and the rollup engines render the same definitions as SQL.
+
 Semantics (reference/pricing.md §2):
 - `Usage` is inclusive: uncached input = input - cached reads - cache writes; each part at its own rate.
 - Reasoning is part of output and billed at the output rate.
@@ -16,8 +19,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from costctl.cost.rates import BREAKDOWN_PARTS, COMPONENTS, component_usd, select_card, step_for, tier_steps
 from costctl.errors import MissingPriceError
-from costctl.models import MTOK, ZERO, CostBreakdown, ModelPrice, PriceCard, PriceKind, PricePeriod, Usage
+from costctl.models import ZERO, CostBreakdown, LongContextTier, ModelPrice, PricePeriod, Usage
 from costctl.values import utc_today
 
 
@@ -33,48 +37,39 @@ def select_period(model: ModelPrice, on: dt.date | None) -> PricePeriod:
     return period
 
 
-def select_card(model: ModelPrice, period: PricePeriod, *, crossed: bool, batch: bool) -> PriceCard:
-    """The price card for a request: standard or batch, base or long-context tier."""
-    tier = period.long_context if crossed else None
-    if tier is not None:
-        card = tier.batch if batch else tier.standard
-    else:
-        card = period.batch if batch else period.standard
-    if card is None:
-        raise MissingPriceError(
-            f"model {model.id!r} has no published batch price"
-            + (" for its long-context tier" if tier is not None else "")
-        )
-    return card
-
-
 def crosses_tier(period: PricePeriod, prompt_tokens: int) -> bool:
     """Strict `>` on the whole prompt, cached and written tokens included (reference/pricing.md §2.2)."""
-    return period.long_context is not None and prompt_tokens > period.long_context.threshold_tokens
-
-
-def _cost(model: ModelPrice, card: PriceCard, kind: PriceKind, tokens: int, batch: bool) -> Decimal:
-    if tokens == 0:
-        return ZERO
-    rate = card.rate(kind)
-    if rate is None:
-        mode = "batch " if batch else ""
-        raise MissingPriceError(f"model {model.id!r} has no published {mode}{kind.value} price")
-    return Decimal(tokens) * rate / MTOK
+    return step_for(period, prompt_tokens) is not None
 
 
 def _breakdown(
-    model: ModelPrice, period: PricePeriod, usage: Usage, *, crossed: bool, batch: bool, on: dt.date | None
+    model: ModelPrice,
+    period: PricePeriod,
+    usage: Usage,
+    *,
+    tier: LongContextTier | None,
+    batch: bool,
+    on: dt.date | None,
 ) -> CostBreakdown:
-    card = select_card(model, period, crossed=crossed, batch=batch)
+    card = select_card(model, period, tier=tier, batch=batch)
+    amounts = [component_usd(model, card, comp, comp.tokens(usage), batch) for comp in COMPONENTS]
+    return assemble(model.id, amounts, long_context=tier is not None, batch=batch, on=on)
+
+
+def assemble(
+    model_id: str, amounts: list[Decimal], *, long_context: bool, batch: bool, on: dt.date | None
+) -> CostBreakdown:
+    """Component amounts (in `COMPONENTS` order) summed into the `CostBreakdown` parts they belong to."""
+    parts = dict.fromkeys(BREAKDOWN_PARTS, ZERO)
+    for comp, amount in zip(COMPONENTS, amounts, strict=True):
+        parts[comp.part] += amount
     return CostBreakdown(
-        model_id=model.id,
-        input_usd=_cost(model, card, PriceKind.INPUT, usage.uncached_input_tokens, batch),
-        cached_input_usd=_cost(model, card, PriceKind.CACHE_READ, usage.cached_input_tokens, batch),
-        cache_write_usd=_cost(model, card, PriceKind.CACHE_WRITE_5M, usage.cache_write_5m_tokens, batch)
-        + _cost(model, card, PriceKind.CACHE_WRITE_1H, usage.cache_write_1h_tokens, batch),
-        output_usd=_cost(model, card, PriceKind.OUTPUT, usage.output_tokens, batch),
-        long_context_applied=crossed and period.long_context is not None,
+        model_id=model_id,
+        input_usd=parts["input_usd"],
+        cached_input_usd=parts["cached_input_usd"],
+        cache_write_usd=parts["cache_write_usd"],
+        output_usd=parts["output_usd"],
+        long_context_applied=long_context,
         batch=batch,
         priced_on=on,
     )
@@ -85,9 +80,7 @@ def price_usage(
 ) -> CostBreakdown:
     """Price one request's usage."""
     period = select_period(model, on)
-    return _breakdown(
-        model, period, usage, crossed=crosses_tier(period, usage.input_tokens), batch=batch, on=on
-    )
+    return _breakdown(model, period, usage, tier=step_for(period, usage.input_tokens), batch=batch, on=on)
 
 
 def price_requests(
@@ -101,8 +94,23 @@ def price_requests(
     """Price `requests` identical requests. The tier is decided per request, then scaled, so a volume
     never crosses a long-context threshold that a single request does not."""
     period = select_period(model, on)
-    crossed = crosses_tier(period, per_request.input_tokens)
-    return _breakdown(model, period, per_request.scaled(requests), crossed=crossed, batch=batch, on=on)
+    tier = step_for(period, per_request.input_tokens)
+    return _breakdown(model, period, per_request.scaled(requests), tier=tier, batch=batch, on=on)
+
+
+def price_step_group(
+    model: ModelPrice,
+    summed: Usage,
+    *,
+    prompt_above: int,
+    on: dt.date | None = None,
+    batch: bool = False,
+) -> CostBreakdown:
+    """Price a sum of many requests that all took the same long-context step of the period in force on `on`:
+    the step an engine matched them to (`costctl.cost.rates.RateRow.prompt_above`: that step's threshold, or
+    -1 for the base card). Aggregating first and pricing after is exact, whatever the number of steps."""
+    period = select_period(model, on)
+    return _breakdown(model, period, summed, tier=step_for(period, prompt_above + 1), batch=batch, on=on)
 
 
 def price_tier_group(
@@ -120,4 +128,6 @@ def price_tier_group(
     exact.
     """
     period = select_period(model, on)
-    return _breakdown(model, period, summed, crossed=crossed_tier, batch=batch, on=on)
+    steps = tier_steps(period)
+    tier = steps[-1][1] if crossed_tier and steps else None
+    return _breakdown(model, period, summed, tier=tier, batch=batch, on=on)

@@ -3,7 +3,8 @@
 Two paths lead to the same validation SQL:
 - canonical/generic JSONL, CSV and Parquet are read by DuckDB itself (fast path, no Python per row);
 - vendor formats come from `costctl.logs.adapters.read_log` as Python rows, staged in bounded batches into a
-  temp table of text columns.
+  temp table of text columns; Claude Code transcripts are read by DuckDB into the same table
+  (`costctl.logs.claude_code_sql`). The vendor files of an ingest are staged and validated together.
 One SELECT into a staging table types every column and computes a reject reason per row, so the rules
 (negative tokens, cached > input, unknown timestamp formats, ...) live in one place.
 
@@ -11,6 +12,7 @@ Dedupe: on `request_id` (a blank id is no id); a row without one on its content 
 column, with its occurrence number among identical rows of the file), kept in the `row_keys` table. So an
 unchanged file adds nothing, a rotated or rewritten file at the same path adds its new rows, and the same
 log copied elsewhere adds nothing.
+A file whose path, size, SHA-256, format and mapping match an earlier ingest can be skipped (`skip_unchanged`).
 One ingest = one transaction: an error, Ctrl-C or a crash leaves the database as it was; a Ctrl-C that lands
 once the commit has started is held until the summary is out (`InterruptGate`), so what is printed is what
 happened.
@@ -22,6 +24,7 @@ import contextlib
 import datetime as dt
 import json
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -83,6 +86,7 @@ class ReadLog(Protocol):
 
 
 ROW_BATCH = 20_000  # python-row adapters are staged this many rows at a time (bounded memory)
+SMALL_BATCH = 2_000
 SNIPPETS_PER_FILE = 200  # raw text kept for the first rejects of each file
 SNIPPET_CHARS = 300
 _TYPES = {name: typ for name, typ, _ in CANONICAL_COLUMNS}
@@ -110,6 +114,7 @@ class IngestSummary:
     files: list[FileStats]
     dry_run: bool = False
     notes: list[str] = field(default_factory=list)  # things the caller must say on stderr
+    unchanged: list[str] = field(default_factory=list)  # skipped: same size and content as when last ingested
 
     def total(self, key: str) -> int:
         return sum(int(getattr(f, key)) for f in self.files)
@@ -227,7 +232,7 @@ def _reason_expr(*, check_unparsed: bool) -> str:
 
 
 def staging_sql(source_sql: str, *, check_unparsed: bool, absent: frozenset[str] = frozenset()) -> str:
-    """`source_sql` yields (line, <INPUT_COLUMNS as text>); the result adds typed columns and `reason`.
+    """`source_sql` yields (file_no, line, <INPUT_COLUMNS as text>); the result adds typed columns and `reason`.
 
     Columns in `absent` are constant NULL in the source: they take part in the reason but are left out of the
     result (see `absent_columns_sql`), so the staging table does not store millions of constants."""
@@ -235,8 +240,8 @@ def staging_sql(source_sql: str, *, check_unparsed: bool, absent: frozenset[str]
     typed_cols = ", ".join(f"{_typed(c)} AS {c}" for c in INPUT_COLUMNS)
     kept = [c for c in INPUT_COLUMNS if c not in absent]
     return (
-        f"SELECT line, {', '.join(kept)}, {_reason_expr(check_unparsed=check_unparsed)} AS reason "  # noqa: S608 (identifiers are ours, values bound)
-        f"FROM (SELECT r.line, {raw_cols}, {typed_cols} FROM ({source_sql}) r) t"
+        f"SELECT file_no, line, {', '.join(kept)}, {_reason_expr(check_unparsed=check_unparsed)} AS reason "  # noqa: S608 (identifiers are ours, values bound)
+        f"FROM (SELECT r.file_no, r.line, {raw_cols}, {typed_cols} FROM ({source_sql}) r) t"
     )
 
 
@@ -271,7 +276,7 @@ def _projection(
 
 # Native sources leave `line` NULL: the staging table keeps file order (DuckDB preserves insertion order), so
 # its rowid is the record index. A row_number() window would serialise the scan and cost ~30 % of an ingest.
-_NO_LINE = "CAST(NULL AS BIGINT) AS line"
+_NO_LINE = "0 AS file_no, CAST(NULL AS BIGINT) AS line"
 CSV_ERRORS, CSV_SCANS = "costctl_csv_errors", "costctl_csv_scans"  # temp tables of records read_csv dropped
 LINE_OFFSET = {"jsonl": 1, "parquet": 1, "csv": 2}  # rowid 0 = line 1 (csv: the header is line 1)
 
@@ -302,7 +307,7 @@ def native_source(
         proj, params, absent = _projection(mapping, header, fmt)
         # line = record number + 1 for the header (multi-line quoted cells make it approximate)
         # ignore_errors drops records DuckDB cannot decode (invalid UTF-8); store_rejects lists them, and
-        # `load_file` then reads the file in Python so each is counted as a reject at its own line
+        # `load_batch` then reads the file in Python so each is counted as a reject at its own line
         src = (
             "read_csv(?, header=true, all_varchar=true, null_padding=true, ignore_errors=true, "
             f"store_rejects=true, rejects_table={_lit(CSV_ERRORS)}, rejects_scan={_lit(CSV_SCANS)})"
@@ -339,46 +344,79 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
+class RowStager:
+    """Adapter rows -> temp table `raw_rows` (file_no, line, text columns), in bounded batches across files."""
+
+    def __init__(self, con: Any) -> None:
+        self.con = con
+        self.batch: list[list[Any]] = []
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE raw_rows (file_no INTEGER, line BIGINT, "
+            + ", ".join(f"{c} VARCHAR" for c in INPUT_COLUMNS)
+            + ")"
+        )
+
+    def add(self, file_no: int, line: int, row: Mapping[str, Any]) -> bool:
+        """Queue a row; True when that filled a batch and it was written."""
+        values: list[Any] = [file_no, int(line)]
+        for column in INPUT_COLUMNS:
+            value = row.get(column)
+            kind = type(value)
+            # most values are None, text or a count: skip _text's checks for them (bool is not `int` here)
+            values.append(
+                value if value is None or kind is str else str(value) if kind is int else _text(value)
+            )
+        self.batch.append(values)
+        if len(self.batch) >= ROW_BATCH:
+            self.flush()
+            return True
+        return False
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        if len(self.batch) < SMALL_BATCH and "pandas" not in sys.modules:
+            # a few rows (the odd messages of a Claude Code scan): binding columns as lists beats importing pandas
+            columns = list(zip(*self.batch, strict=True))
+            names = ["file_no", "line", *INPUT_COLUMNS]
+            types = ["INTEGER", "BIGINT", *(["VARCHAR"] * len(INPUT_COLUMNS))]
+            self.con.execute(
+                "INSERT INTO raw_rows SELECT "
+                + ", ".join(f"unnest(${n}::{t}[])" for n, t in zip(names, types, strict=True)),
+                {n: list(c) for n, c in zip(names, columns, strict=True)},
+            )
+            self.batch.clear()
+            return
+        import pandas as pd
+
+        frame = pd.DataFrame(self.batch, columns=["file_no", "line", *INPUT_COLUMNS], dtype=object)
+        frame["file_no"] = frame["file_no"].astype("int32")
+        frame["line"] = frame["line"].astype("int64")
+        self.con.register("costctl_batch", frame)
+        self.con.execute("INSERT INTO raw_rows SELECT * FROM costctl_batch")
+        self.con.unregister("costctl_batch")
+        self.batch.clear()
+
+
 def stage_rows(
-    con: Any,
+    stager: RowStager,
+    file_no: int,
     rows: Iterator[tuple[int, dict[str, Any] | Reject]],
     *,
     on_progress: Callable[[float], None] | None = None,
     path: Path | None = None,
 ) -> list[tuple[int, str]]:
-    """Stage adapter rows into temp table `raw_rows` in bounded batches; return the adapter's rejects.
+    """Stage one file's adapter rows; return the adapter's rejects (line, reason).
 
-    With `on_progress`, each batch reports the share of the file's lines read so far."""
-    import pandas as pd
-
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE raw_rows (line BIGINT, "
-        + ", ".join(f"{c} VARCHAR" for c in INPUT_COLUMNS)
-        + ")"
-    )
+    With `on_progress`, each staged batch reports the share of the file's lines read so far."""
     rejects: list[tuple[int, str]] = []
-    batch: list[list[Any]] = []
     total_lines = count_lines(path) if on_progress is not None and path is not None else 0
-
-    def flush() -> None:
-        if batch:
-            frame = pd.DataFrame(batch, columns=["line", *INPUT_COLUMNS], dtype=object)
-            frame["line"] = frame["line"].astype("int64")
-            con.register("costctl_batch", frame)
-            con.execute("INSERT INTO raw_rows SELECT * FROM costctl_batch")
-            con.unregister("costctl_batch")
-            if on_progress is not None and total_lines:
-                on_progress(min(int(batch[-1][0]) / total_lines, 1.0))
-            batch.clear()
-
     for line, item in rows:
         if isinstance(item, Reject):
             rejects.append((int(line), item.reason))
             continue
-        batch.append([int(line), *(_text(item.get(c)) for c in INPUT_COLUMNS)])
-        if len(batch) >= ROW_BATCH:
-            flush()
-    flush()
+        if stager.add(file_no, line, item) and on_progress is not None and total_lines:
+            on_progress(min(int(line) / total_lines, 1.0))
     return rejects
 
 
@@ -521,9 +559,154 @@ def _scaled(on_progress: _Progress | None, lo: float, hi: float) -> _Progress | 
     return lambda fraction: report(lo + (hi - lo) * fraction)
 
 
-def load_file(
+@dataclass
+class _Staged:
+    """What reading a batch's files left outside the staging table: per file number, the adapter's format,
+    rejects and skip counts."""
+
+    formats: dict[int, str] = field(default_factory=dict)
+    rejects: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    skipped: dict[int, dict[str, int]] = field(default_factory=dict)
+
+
+def _read_vendor(
     con: Any,
-    plan: FilePlan,
+    plans: list[FilePlan],
+    *,
+    read_log: ReadLog | None,
+    batch_input: Path | None,
+    rules: TagRules | None,
+    on_progress: _Progress | None = None,
+) -> _Staged:
+    """Stage every file of a vendor batch into `raw_rows`. Claude Code transcripts with plain lines are read
+    by DuckDB in one scan (`costctl.logs.claude_code_sql`); every other file, and every record that scan hands
+    back, goes through the Python adapter."""
+    from costctl.logs import claude_code_sql
+    from costctl.logs.adapters import claude_code as cc_adapter
+    from costctl.logs.adapters._common import ReadContext
+
+    staged = _Staged()
+    stager = RowStager(con)
+    fast: list[tuple[int, Path]] = []
+    if rules is None and batch_input is None:
+        fast = [
+            (no, plan.path)
+            for no, plan in enumerate(plans)
+            if plan.format == cc_adapter.NAME and plan.source is None and file_facts(plan.path).plain_lines
+        ]
+    found = claude_code_sql.scan(con, fast)
+    for no, _path in fast:
+        if no not in found.odd_files:
+            staged.formats[no] = cc_adapter.NAME
+            staged.skipped[no] = dict(found.skipped.get(no, {}))
+            staged.rejects[no] = []
+    contexts: dict[int, ReadContext] = {}
+    for no, line, raw, max_output in found.fallback:
+        ctx = contexts.setdefault(no, ReadContext(path=plans[no].path, fmt=cc_adapter.NAME))
+        item = cc_adapter._convert(ctx, cc_adapter._Pending(line, json.loads(raw), max_output, line))
+        if isinstance(item, Reject):
+            staged.rejects[no].append((line, item.reason))
+        else:
+            stager.add(no, line, item)
+    for no, plan in enumerate(plans):
+        if no in staged.formats:
+            continue
+        if plan.read is not None:
+            log: VendorLog = plan.read()
+        else:
+            assert read_log is not None
+            log = read_log(plan.path, plan.format, batch_input=batch_input, rules=rules)
+        staged.formats[no] = str(log.format)
+        staged.rejects[no] = stage_rows(
+            stager,
+            no,
+            iter(log.rows),
+            on_progress=on_progress,
+            path=plan.path if plan.source is None else None,
+        )
+        staged.skipped[no] = dict(log.skipped)
+    stager.flush()
+    return staged
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What one streaming read of a file's bytes tells: its size and SHA-256 (to skip an unchanged file), and
+    whether its lines are plain (not gzipped, no blank lines or lone carriage returns)."""
+
+    size: int
+    sha256: str
+    plain_lines: bool
+
+
+_facts: dict[str, FileFacts] = {}
+_hashes: dict[str, tuple[int, str]] = {}
+HASH_BLOCK = 8 << 20
+
+
+def file_facts(path: Path) -> FileFacts:
+    """Read a file once in blocks: hash it and check its line framing (cached for the ingest's duration)."""
+    import hashlib
+    import re
+
+    key = str(path)
+    if key in _facts:
+        return _facts[key]
+    digest = hashlib.sha256()
+    size = 0
+    plain = True
+    carry = b""
+    lone_cr = re.compile(rb"\r(?!\n)")
+    with path.open("rb") as handle:
+        first = True
+        while block := handle.read(HASH_BLOCK):
+            digest.update(block)
+            size += len(block)
+            if plain:
+                if first and (block[:2] == b"\x1f\x8b" or block[:1] in b"\r\n \t"):
+                    plain = False
+                data = carry + block
+                # a carriage return at the very end may be followed by a newline in the next block
+                body = data[:-1] if data.endswith(b"\r") else data
+                if (
+                    b"\n\n" in data
+                    or b"\n\r\n" in data
+                    or b"\n " in data
+                    or b"\n\t" in data
+                    or (b"\r" in body and lone_cr.search(body))
+                ):
+                    plain = False
+                carry = data[-2:]
+            first = False
+    if carry.endswith(b"\r"):
+        plain = False
+    facts = FileFacts(size, digest.hexdigest(), plain)
+    _facts[key] = facts
+    return facts
+
+
+def file_hash(path: Path) -> tuple[int, str]:
+    """Size and SHA-256 of a file (from `file_facts` when it was read already), in 8 MiB blocks."""
+    import hashlib
+
+    key = str(path)
+    if key in _facts:
+        return _facts[key].size, _facts[key].sha256
+    if key in _hashes:
+        return _hashes[key]
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while block := handle.read(HASH_BLOCK):
+            digest.update(block)
+            size += len(block)
+    _hashes[key] = (size, digest.hexdigest())
+    return _hashes[key]
+
+
+def load_batch(
+    con: Any,
+    plans: list[FilePlan],
     *,
     ingest_id: int,
     read_log: ReadLog | None,
@@ -531,125 +714,156 @@ def load_file(
     rules: TagRules | None = None,
     on_progress: _Progress | None = None,
     dry_run: bool = False,
-) -> FileStats:
-    """Stage, validate, dedupe and insert one file (inside the caller's transaction).
+) -> list[FileStats]:
+    """Stage, validate, dedupe and insert one native file, or several vendor files together (inside the
+    caller's transaction); one FileStats per file, in order.
 
     The staged rows are typed once, with a reject reason each, in a temp table whose rowid is the record's
     place in the file (DuckDB has no row number for JSON/CSV scans, and a `row_number()` window serialises the
     read). Only kept rows are then inserted into `requests`: rows written to the table are never updated or
     deleted in the same transaction (DuckDB would rewrite the whole insert through its WAL at COMMIT; measured
-    at 50 s for one reject in 10M rows).
+    at 50 s for one reject in 10M rows). Vendor files are staged together so that a folder of a thousand small
+    session files costs a few statements, not a few thousand.
 
     Generic files are read by DuckDB unless tag rules must see each record, or DuckDB's CSV reader dropped
     records it could not decode: then they are read in Python, so every record is a row or a reject.
     `dry_run` computes the same counts and first rejects but writes no table of the store."""
     import duckdb
 
-    source_file = plan.source or str(plan.path.resolve())
-    adapter_rejects: list[tuple[int, str]] = []
-    skipped: dict[str, int] = {}
+    plan = plans[0]
+    native = plan.native
+    assert not native or len(plans) == 1, "native files are loaded one at a time"
+    sources = [p.source or str(p.path.resolve()) for p in plans]
+    staged = _Staged()
     fmt = plan.format
     try:
         absent: frozenset[str] = frozenset()
-        rows: Iterator[tuple[int, dict[str, Any] | Reject]] | None = None
-        log: VendorLog | None = None
-        if plan.native and rules is None:
-            source_sql, params, absent = native_source(plan.path, plan.format, plan.mapping, con)
-            _stage(
-                con,
-                source_sql,
-                params,
-                absent,
-                plan.format == "jsonl",
-                _scaled(on_progress, 0.0, STAGE_SHARE),
-            )
-            if plan.format == "csv" and _csv_dropped(con):
-                rows = read_generic_rows(plan.path, "csv", plan.mapping)
-        elif plan.native:
-            assert rules is not None
-            check_mapping(plan.path, fmt, plan.mapping, available_columns(plan.path, fmt))
-            rows = read_generic_rows(plan.path, fmt, plan.mapping, rules.apply)
-        else:
-            if plan.read is not None:
-                log = plan.read()
+        if native:
+            staged.formats[0] = fmt
+            rows: Iterator[tuple[int, dict[str, Any] | Reject]] | None = None
+            if rules is None:
+                source_sql, params, absent = native_source(plan.path, plan.format, plan.mapping, con)
+                _stage(
+                    con,
+                    source_sql,
+                    params,
+                    absent,
+                    plan.format == "jsonl",
+                    _scaled(on_progress, 0.0, STAGE_SHARE),
+                )
+                if plan.format == "csv" and _csv_dropped(con):
+                    rows = read_generic_rows(plan.path, "csv", plan.mapping)
             else:
-                assert read_log is not None
-                log = read_log(plan.path, fmt, batch_input=batch_input, rules=rules)
-            fmt = str(log.format)
-            rows = iter(log.rows)
-        if rows is not None:
-            absent = frozenset()
-            adapter_rejects = stage_rows(
+                check_mapping(plan.path, fmt, plan.mapping, available_columns(plan.path, fmt))
+                rows = read_generic_rows(plan.path, fmt, plan.mapping, rules.apply)
+            if rows is not None:
+                absent = frozenset()
+                stager = RowStager(con)
+                staged.rejects[0] = stage_rows(
+                    stager, 0, rows, on_progress=_scaled(on_progress, 0.0, STAGE_SHARE), path=plan.path
+                )
+                stager.flush()
+                _stage(con, "SELECT * FROM raw_rows", [], absent, False, None)
+        else:
+            staged = _read_vendor(
                 con,
-                rows,
-                on_progress=_scaled(on_progress, 0.0, STAGE_SHARE),
-                path=plan.path if plan.source is None else None,
+                plans,
+                read_log=read_log,
+                batch_input=batch_input,
+                rules=rules,
+                on_progress=_scaled(on_progress, 0.0, STAGE_SHARE) if len(plans) == 1 else None,
             )
-            if log is not None:
-                skipped = dict(log.skipped)
+            fmt = staged.formats[0]
             _stage(con, "SELECT * FROM raw_rows", [], absent, False, None)  # vendor: reported per batch
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE batch_files AS SELECT unnest($n) AS file_no, unnest($f) AS source_file,"
+            " unnest($t) AS source_format",
+            {
+                "n": list(range(len(plans))),
+                "f": sources,
+                "t": [staged.formats[no] for no in range(len(plans))],
+            },
+        )
         # rowids inside a transaction start at an internal base; subtract the first one
         first = con.execute("SELECT min(rowid) FROM stage_rows").fetchone()[0] or 0
         offset = int(LINE_OFFSET.get(plan.format, 1)) - int(first)
         con.execute(
-            "CREATE OR REPLACE TEMP VIEW stage AS SELECT * REPLACE (coalesce(line, rowid + "  # noqa: S608 (identifiers are ours, values bound)
-            f"{offset}) AS line), rowid AS rid{absent_columns_sql(absent)} FROM stage_rows"
+            "CREATE OR REPLACE TEMP VIEW stage AS SELECT s.* REPLACE (coalesce(s.line, s.rowid + "  # noqa: S608 (identifiers are ours, values bound)
+            f"{offset}) AS line), s.rowid AS rid{absent_columns_sql(absent)}, b.source_file, b.source_format,"
+            " s.file_no * 4294967296 + coalesce(s.line, s.rowid) AS ord"
+            " FROM stage_rows s JOIN batch_files b USING (file_no)"
         )
     except duckdb.Error as exc:
         if _write_failure(exc):
             raise
-        raise InputError(f"cannot read as {fmt} ({str(exc).splitlines()[0]})", where=str(plan.path)) from None
+        where = str(plan.path) if len(plans) == 1 else f"{plan.path} (and {len(plans) - 1} more)"
+        raise InputError(f"cannot read as {fmt} ({str(exc).splitlines()[0]})", where=where) from None
 
-    stats = FileStats(file=str(plan.path), format=fmt)
-    if plan.native:
+    stats = [FileStats(file=str(p.path), format=staged.formats[no]) for no, p in enumerate(plans)]
+    if native:
         found = available_columns(plan.path, plan.format)
-        stats.columns = {
+        stats[0].columns = {
             c: src
             for c in INPUT_COLUMNS
             if (src := plan.mapping.source_for(c)) in found or src.split(".", 1)[0] in found
         }
-        stats.inferred = dict(plan.inferred)
-    stats.read = int(con.execute("SELECT count(*) FROM stage").fetchone()[0]) + len(adapter_rejects)
-    for reason, n in con.execute(
-        "SELECT reason, count(*) FROM stage WHERE reason IS NOT NULL GROUP BY 1"
+        stats[0].inferred = dict(plan.inferred)
+    for no, n in con.execute("SELECT file_no, count(*) FROM stage GROUP BY 1").fetchall():
+        stats[no].read = int(n)
+    for no, reason, n in con.execute(
+        "SELECT file_no, reason, count(*) FROM stage WHERE reason IS NOT NULL GROUP BY 1, 2"
     ).fetchall():
-        stats.reasons[reason] = int(n)
-    for _, reason in adapter_rejects:
-        stats.reasons[reason] = stats.reasons.get(reason, 0) + 1
-    # Records an adapter read but did not turn into rows: repeats of a request (streamed copies, the same
-    # usage on a parent span) are duplicates; the rest (user lines, spans without usage) are rejected as
-    # "not a request", so read = loaded + rejected + duplicate still holds for every file.
-    skipped_duplicates = sum(n for reason, n in skipped.items() if _is_repeat(reason))
-    for reason, n in skipped.items():
-        if not _is_repeat(reason):
-            stats.reasons[f"not a request: {reason}"] = stats.reasons.get(f"not a request: {reason}", 0) + n
-    stats.read += sum(skipped.values())
-    stats.rejected = sum(stats.reasons.values())
+        stats[no].reasons[reason] = int(n)
+    skipped_duplicates = [0] * len(plans)
+    for no, st in enumerate(stats):
+        adapter_rejects = staged.rejects.get(no, [])
+        st.read += len(adapter_rejects)
+        for _, reason in adapter_rejects:
+            st.reasons[reason] = st.reasons.get(reason, 0) + 1
+        # Records an adapter read but did not turn into rows: repeats of a request (streamed copies, the same
+        # usage on a parent span) are duplicates; the rest (user lines, spans without usage) are rejected as
+        # "not a request", so read = loaded + rejected + duplicate still holds for every file.
+        skipped = staged.skipped.get(no, {})
+        skipped_duplicates[no] = sum(n for reason, n in skipped.items() if _is_repeat(reason))
+        for reason, n in skipped.items():
+            if not _is_repeat(reason):
+                st.reasons[f"not a request: {reason}"] = st.reasons.get(f"not a request: {reason}", 0) + n
+        st.read += sum(skipped.values())
+        st.rejected = sum(st.reasons.values())
 
-    con.execute("CREATE OR REPLACE TEMP TABLE file_rejects (line BIGINT, reason VARCHAR)")
-    con.execute("INSERT INTO file_rejects SELECT line, reason FROM stage WHERE reason IS NOT NULL")
-    if adapter_rejects:
-        con.executemany("INSERT INTO file_rejects VALUES (?, ?)", [list(r) for r in adapter_rejects])
+    con.execute("CREATE OR REPLACE TEMP TABLE file_rejects (file_no INTEGER, line BIGINT, reason VARCHAR)")
+    con.execute("INSERT INTO file_rejects SELECT file_no, line, reason FROM stage WHERE reason IS NOT NULL")
+    adapter_rows = [
+        (no, line, reason) for no in range(len(plans)) for line, reason in staged.rejects.get(no, [])
+    ]
+    if adapter_rows:
+        numbers, lines, reasons = (list(c) for c in zip(*adapter_rows, strict=True))
+        con.execute(
+            "INSERT INTO file_rejects SELECT unnest($n), unnest($l), unnest($r)",
+            {"n": numbers, "l": lines, "r": reasons},
+        )
     if dry_run:
-        stats.first_rejects = _first_rejects(con, plan)
+        for no, one in enumerate(plans):
+            stats[no].first_rejects = _first_rejects(con, one, no)
     else:
-        _record_rejects(con, plan, source_file, ingest_id, skipped)
+        _record_rejects(con, plans, sources, ingest_id, staged.skipped)
 
     con.execute("SET preserve_insertion_order = false")  # lines are already fixed by the stage rowids
     try:
-        stats.loaded = _insert_new(
-            con, fmt, source_file, _scaled(on_progress, STAGE_SHARE, 1.0), dry_run=dry_run
-        )
+        loaded = _insert_new(con, sources, _scaled(on_progress, STAGE_SHARE, 1.0), dry_run=dry_run)
     finally:
         _reset_settings(con)
-    stats.duplicate = stats.read - stats.rejected - stats.loaded
-    assert stats.duplicate >= skipped_duplicates, "ingest counts out of balance"
+    for no, st in enumerate(stats):
+        st.loaded = loaded[no]
+        st.duplicate = st.read - st.rejected - st.loaded
+        assert st.duplicate >= skipped_duplicates[no], "ingest counts out of balance"
     for name in (
         "VIEW stage",
         "TABLE stage_rows",
         "TABLE raw_rows",
         "TABLE file_rejects",
         "TABLE fresh_keys",
+        "TABLE batch_files",
     ):
         con.execute(f"DROP {name.split()[0]} IF EXISTS {name.split()[1]}")
     if on_progress is not None:
@@ -684,40 +898,47 @@ def _csv_dropped(con: Any) -> bool:
 
 
 def _record_rejects(
-    con: Any, plan: FilePlan, source_file: str, ingest_id: int, skipped: Mapping[str, int]
+    con: Any,
+    plans: list[FilePlan],
+    sources: list[str],
+    ingest_id: int,
+    skipped: Mapping[int, Mapping[str, int]],
 ) -> None:
-    """Add this file's rejects to the store; a re-ingest of the same file records each reject once."""
+    """Add the batch's rejects to the store; a re-ingest of the same file records each reject once."""
     con.execute(
-        """INSERT INTO rejects SELECT DISTINCT ?, f.line, f.reason, NULL, ? FROM file_rejects f
-        WHERE NOT EXISTS (SELECT 1 FROM rejects j WHERE j.source_file = ? AND j.source_line = f.line
+        """INSERT INTO rejects SELECT DISTINCT b.source_file, f.line, f.reason, NULL, ?
+        FROM file_rejects f JOIN batch_files b USING (file_no)
+        WHERE NOT EXISTS (SELECT 1 FROM rejects j WHERE j.source_file = b.source_file AND j.source_line = f.line
         AND j.reason = f.reason)""",
-        [source_file, ingest_id, source_file],
+        [ingest_id],
     )
-    for reason, n in skipped.items():
-        if not _is_repeat(reason):
-            # adapters count these by reason, not by line: one rejects row per reason, line NULL
-            con.execute(
-                "INSERT INTO rejects SELECT ?, NULL, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM rejects "
-                "WHERE source_file = ? AND source_line IS NULL AND reason = ?)",
-                [
-                    source_file,
-                    f"not a request: {reason}",
-                    f"{n} records",
-                    ingest_id,
-                    source_file,
-                    f"not a request: {reason}",
-                ],
-            )
-    if plan.source is None:  # raw snippets come from a text file
-        _fill_snippets(con, plan, source_file, ingest_id)
+    not_requests = [
+        (source_file, f"not a request: {reason}", f"{n} records")
+        for no, source_file in enumerate(sources)
+        for reason, n in skipped.get(no, {}).items()
+        if not _is_repeat(reason)
+    ]
+    if not_requests:
+        # adapters count these by reason, not by line: one rejects row per reason, line NULL
+        files, reasons, raws = (list(c) for c in zip(*not_requests, strict=True))
+        con.execute(
+            "INSERT INTO rejects SELECT n.f, NULL, n.r, n.raw, $i FROM"
+            " (SELECT unnest($f) AS f, unnest($r) AS r, unnest($raw) AS raw) n WHERE NOT EXISTS"
+            " (SELECT 1 FROM rejects j WHERE j.source_file = n.f AND j.source_line IS NULL AND j.reason = n.r)",
+            {"f": files, "r": reasons, "raw": raws, "i": ingest_id},
+        )
+    files_with_text = [(p, src) for p, src in zip(plans, sources, strict=True) if p.source is None]
+    if files_with_text:  # raw snippets come from a text file
+        _fill_snippets(con, [p for p, _ in files_with_text], [src for _, src in files_with_text], ingest_id)
 
 
 FIRST_REJECTS = 5  # shown per file by a dry run
 
 
-def _first_rejects(con: Any, plan: FilePlan) -> list[tuple[int | None, str, str | None]]:
+def _first_rejects(con: Any, plan: FilePlan, file_no: int = 0) -> list[tuple[int | None, str, str | None]]:
     found = con.execute(
-        "SELECT line, reason FROM file_rejects ORDER BY line LIMIT ?", [FIRST_REJECTS]
+        "SELECT line, reason FROM file_rejects WHERE file_no = ? ORDER BY line LIMIT ?",
+        [file_no, FIRST_REJECTS],
     ).fetchall()
     snippets = _snippets(
         plan.path, [int(r[0]) for r in found if r[0] is not None], physical=_physical_lines(plan)
@@ -731,17 +952,16 @@ def _physical_lines(plan: FilePlan) -> bool:
 
 
 def _insert_new(
-    con: Any, fmt: str, source_file: str, on_progress: _Progress | None = None, *, dry_run: bool = False
-) -> int:
-    """Insert staged valid rows that are not duplicates; return how many were (or, dry, would be) inserted.
+    con: Any, sources: list[str], on_progress: _Progress | None = None, *, dry_run: bool = False
+) -> list[int]:
+    """Insert staged valid rows that are not duplicates; return how many were (or, dry, would be) inserted,
+    per file of the batch.
 
     Rows with a request id: a plain anti-join on the id (an OR around a subquery would make DuckDB fall back
-    to a slow per-row plan). Rows without: their content key (see `store.content_key_sql`) with its
-    occurrence number among identical rows of the file, against `row_keys`."""
-    select_cols = ", ".join(
-        "?" if c in ("source_format", "source_file") else "s.line" if c == "source_line" else f"s.{c}"
-        for c, _, _ in CANONICAL_COLUMNS
-    )
+    to a slow per-row plan); within the batch the first occurrence (file order, then line) wins. Rows without:
+    their content key (see `store.content_key_sql`) with its occurrence number among identical rows of the
+    file, against `row_keys` (and, within the batch, the first file that holds it)."""
+    select_cols = ", ".join("s.line" if c == "source_line" else f"s.{c}" for c, _, _ in CANONICAL_COLUMNS)
     has_rows = bool(con.execute("SELECT EXISTS (SELECT 1 FROM requests)").fetchone()[0])
     # hash collisions can only over-report repeats (costing the exact filter below), never hide one
     repeats = int(
@@ -754,43 +974,52 @@ def _insert_new(
     if has_rows:
         with_id += " ANTI JOIN requests r ON r.request_id = s.request_id"
     with_id += " WHERE s.reason IS NULL AND s.request_id IS NOT NULL"
-    if repeats:  # the first occurrence in the file wins
+    if repeats:  # the first occurrence in the batch wins
         with_id += (
-            " AND s.rid IN (SELECT arg_min(rid, line) FROM stage WHERE reason IS NULL AND request_id IS NOT NULL"
+            " AND s.rid IN (SELECT arg_min(rid, ord) FROM stage WHERE reason IS NULL AND request_id IS NOT NULL"
             " GROUP BY request_id)"
         )
+    counts = dict.fromkeys(sources, 0)
     if dry_run:
-        inserted = int(con.execute(f"SELECT count(*) FROM ({with_id})", [fmt, source_file]).fetchone()[0])  # noqa: S608 (ours)
+        counting = f"SELECT source_file, count(*) FROM ({with_id}) GROUP BY 1"  # noqa: S608 (ours)
+        for source_file, n in con.execute(counting).fetchall():
+            counts[source_file] += int(n)
+    elif len(sources) == 1:
+        counts[sources[0]] += _run(con, f"INSERT INTO requests ({_INSERT_COLS}) {with_id}", [], on_progress)  # noqa: S608 (ours)
     else:
-        inserted = _run(
-            con, f"INSERT INTO requests ({_INSERT_COLS}) {with_id}", [fmt, source_file], on_progress
-        )  # noqa: S608 (ours)
+        for (source_file,) in con.execute(
+            f"INSERT INTO requests ({_INSERT_COLS}) {with_id} RETURNING source_file"  # noqa: S608 (ours)
+        ).fetchall():
+            counts[source_file] += 1
 
     if not con.execute(
         "SELECT EXISTS (SELECT 1 FROM stage WHERE reason IS NULL AND request_id IS NULL)"
     ).fetchone()[0]:
-        return inserted
+        return [counts[s] for s in sources]
     known = "row_keys"
     if not con.execute(
         "SELECT EXISTS (SELECT 1 FROM duckdb_tables() WHERE table_name = 'row_keys')"
     ).fetchone()[0]:
         known = "(SELECT NULL::UHUGEINT AS content, NULL::BIGINT AS occurrence WHERE false)"  # an older store, read-only
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE fresh_keys AS SELECT k.rid, k.content, k.occurrence FROM ("  # noqa: S608 (ours)
-        " SELECT rid, content, row_number() OVER (PARTITION BY content ORDER BY line, rid) AS occurrence"
-        f" FROM (SELECT rid, line, {content_key_sql('')} AS content FROM stage"
+        "CREATE OR REPLACE TEMP TABLE fresh_keys AS SELECT * FROM (SELECT k.rid, k.file_no, k.content, k.occurrence"  # noqa: S608 (ours)
+        " FROM (SELECT rid, file_no, content, row_number() OVER (PARTITION BY file_no, content ORDER BY line, rid)"
+        f" AS occurrence FROM (SELECT rid, file_no, line, {content_key_sql('')} AS content FROM stage"
         " WHERE reason IS NULL AND request_id IS NULL)) k"
-        f" ANTI JOIN {known} r ON r.content = k.content AND r.occurrence = k.occurrence"
+        f" ANTI JOIN {known} r ON r.content = k.content AND r.occurrence = k.occurrence)"
+        " QUALIFY row_number() OVER (PARTITION BY content, occurrence ORDER BY file_no) = 1"
     )
-    fresh = int(con.execute("SELECT count(*) FROM fresh_keys").fetchone()[0])
-    if not dry_run and fresh:
+    for source_file, n in con.execute(
+        "SELECT b.source_file, count(*) FROM fresh_keys f JOIN batch_files b USING (file_no) GROUP BY 1"
+    ).fetchall():
+        counts[source_file] += int(n)
+    if not dry_run:
         con.execute(
             f"INSERT INTO requests ({_INSERT_COLS}) SELECT {select_cols} FROM stage s"  # noqa: S608 (ours)
-            " SEMI JOIN fresh_keys f ON f.rid = s.rid",
-            [fmt, source_file],
+            " SEMI JOIN fresh_keys f ON f.rid = s.rid"
         )
         con.execute("INSERT INTO row_keys SELECT content, occurrence FROM fresh_keys")
-    return inserted + fresh
+    return [counts[s] for s in sources]
 
 
 def _run(con: Any, sql: str, params: list[Any], on_progress: _Progress | None) -> int:
@@ -819,22 +1048,27 @@ def _run(con: Any, sql: str, params: list[Any], on_progress: _Progress | None) -
             con.execute("SET enable_progress_bar = false")
 
 
-def _fill_snippets(con: Any, plan: FilePlan, source_file: str, ingest_id: int) -> None:
-    lines = [
-        int(r[0])
-        for r in con.execute(
-            "SELECT source_line FROM rejects WHERE ingest_id = ? AND source_file = ? AND source_line IS NOT NULL"
-            " ORDER BY source_line LIMIT ?",
-            [ingest_id, source_file, SNIPPETS_PER_FILE],
-        ).fetchall()
-    ]
-    if not lines:
-        return
-    found = _snippets(plan.path, lines, physical=_physical_lines(plan))
-    if found:
-        con.executemany(
-            "UPDATE rejects SET raw = ? WHERE ingest_id = ? AND source_file = ? AND source_line = ?",
-            [[text, ingest_id, source_file, line] for line, text in found.items()],
+def _fill_snippets(con: Any, plans: list[FilePlan], sources: list[str], ingest_id: int) -> None:
+    """Keep the raw text of the first SNIPPETS_PER_FILE line rejects of each file."""
+    wanted: dict[str, list[int]] = {}
+    for source_file, line in con.execute(
+        "SELECT source_file, source_line FROM (SELECT source_file, source_line, row_number() OVER"
+        " (PARTITION BY source_file ORDER BY source_line) AS n FROM rejects WHERE ingest_id = ?"
+        " AND source_line IS NOT NULL AND source_file IN (SELECT unnest(?))) WHERE n <= ?",
+        [ingest_id, sources, SNIPPETS_PER_FILE],
+    ).fetchall():
+        wanted.setdefault(source_file, []).append(int(line))
+    texts: list[tuple[str, int, str]] = []
+    for plan, source_file in zip(plans, sources, strict=True):
+        if source_file in wanted:
+            found = _snippets(plan.path, wanted[source_file], physical=_physical_lines(plan))
+            texts.extend((source_file, line, text) for line, text in found.items())
+    if texts:
+        files, lines, raws = (list(c) for c in zip(*texts, strict=True))
+        con.execute(
+            "UPDATE rejects SET raw = s.raw FROM (SELECT unnest($f) AS f, unnest($l) AS l, unnest($r) AS raw) s"
+            " WHERE rejects.ingest_id = $i AND rejects.source_file = s.f AND rejects.source_line = s.l",
+            {"f": files, "l": lines, "r": raws, "i": ingest_id},
         )
 
 
@@ -896,22 +1130,38 @@ def ingest_files(
     gate: InterruptGate | None = None,
     dry_run: bool = False,
     sources: Sequence[FilePlan] = (),
+    skip_unchanged: bool = False,
 ) -> IngestSummary:
     """Load files (and `sources` that are not files, e.g. a budget ledger) in ONE transaction; any exception
     (Ctrl-C included) rolls everything back.
 
     `on_progress(fraction)` reports how far the current file is (0..1, ending at 1.0 for each file).
     `gate`: held from the commit on (see `InterruptGate`); without one, Ctrl-C is held during the commit only.
-    `dry_run`: read, check and count as usual, but write nothing (`con` may be read-only)."""
+    `dry_run`: read, check and count as usual, but write nothing (`con` may be read-only).
+    With `skip_unchanged`, a file whose size and SHA-256 are those of a file already ingested from the same path
+    with the same format and mapping is skipped (listed in `IngestSummary.unchanged`, and said in a note): reading it again could
+    only find duplicates (the CLI asks for this unless --reread). Tag rules or a batch input read every file."""
     mapping = mapping if mapping is not None else ColumnMapping()
     if not paths and not sources:
         raise InputError("no files to ingest, expected one or more log files")
+    paths = list(paths)
     notes: list[str] = []
     if mapping.file_columns and mapping.files_glob is not None:
         if not any(mapping.applies_to(Path(p)) for p in paths):
             notes.append(
                 f"the mapping's `files: {mapping.files_glob}` matches none of the files given, "
                 "so its columns were not used"
+            )
+    unchanged: list[str] = []
+    remember = rules is None and batch_input is None and not dry_run
+    _facts.clear()
+    _hashes.clear()
+    if skip_unchanged and remember:
+        paths, unchanged = _without_unchanged(con, [Path(p) for p in paths], fmt, mapping)
+        if unchanged:
+            notes.append(
+                f"{len(unchanged):,} file(s) skipped as unchanged since an earlier ingest (same size and SHA-256;"
+                " --reread reads them anyway)"
             )
     # fail early, before any write
     plans = [
@@ -935,25 +1185,31 @@ def ingest_files(
     try:
         ingest_id = int(con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()[0])
         files: list[FileStats] = []
-        for index, plan in enumerate(plans):
+        for batch in _batches(plans):
+            first = len(files)
             if on_file_start is not None:
-                on_file_start(plan.path, index)
-            stats = load_file(
+                on_file_start(batch[0].path, first)
+            stats = load_batch(
                 con,
-                plan,
+                batch,
                 ingest_id=ingest_id,
                 read_log=read_log,
                 batch_input=batch_input,
                 rules=rules,
-                on_progress=on_progress,
+                on_progress=on_progress if len(batch) == 1 else None,
                 dry_run=dry_run,
             )
-            files.append(stats)
-            if on_file_done is not None:
-                on_file_done(stats)
-        summary = IngestSummary(ingest_id, files, dry_run=dry_run, notes=notes)
+            for offset, one in enumerate(stats):
+                if on_file_start is not None and offset:
+                    on_file_start(batch[offset].path, first + offset)
+                files.append(one)
+                if on_file_done is not None:
+                    on_file_done(one)
+        summary = IngestSummary(ingest_id, files, dry_run=dry_run, notes=notes, unchanged=unchanged)
         if dry_run:
             return summary
+        if remember:
+            _remember(con, plans, fmt, mapping, ingest_id)  # inside the transaction: rolled back with it
         at = (now or dt.datetime.now(dt.timezone.utc)).replace(tzinfo=None)
         con.execute(
             "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -991,6 +1247,90 @@ def ingest_files(
     if own_gate and gate.late:
         summary.notes.append("Ctrl-C came after the ingest was committed: the rows above are loaded")
     return summary
+
+
+def _options(path: Path, fmt: str | None, mapping: ColumnMapping) -> str:
+    """What else decides how a file is read: the format asked for and its column mapping."""
+    return json.dumps({"format": fmt, "map": mapping.for_file(path).columns}, sort_keys=True)
+
+
+def _without_unchanged(
+    con: Any, paths: list[Path], fmt: str | None, mapping: ColumnMapping
+) -> tuple[list[Path], list[str]]:
+    """The paths to read, and those skipped: same path, size, SHA-256 and options as a file already ingested.
+    Only a file whose size matches is hashed here; this runs before any file is opened to detect its format."""
+    if (
+        not paths
+        or not con.execute(
+            "SELECT EXISTS (SELECT 1 FROM duckdb_tables() WHERE table_name = 'ingested_files')"
+        ).fetchone()[0]
+    ):
+        return paths, []
+    resolved = {str(p): str(p.resolve()) for p in paths if p.is_file()}
+    known = {
+        (r[0], int(r[1]), r[2], r[3])
+        for r in con.execute(
+            "SELECT source_file, size, sha256, options FROM ingested_files WHERE source_file IN (SELECT unnest(?))",
+            [list(resolved.values())],
+        ).fetchall()
+    }
+    sizes = {(name, size) for name, size, _h, _o in known}
+    candidates = [p for p in paths if (resolved.get(str(p)), _size(p)) in sizes]
+    if len(candidates) > 1:  # reading and hashing release the GIL: two threads keep both cores busy
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(file_hash, candidates))
+    chosen = set(map(str, candidates))
+    kept: list[Path] = []
+    skipped: list[str] = []
+    for path in paths:
+        if str(path) in chosen:
+            size, sha256 = file_hash(path)
+            if (resolved[str(path)], size, sha256, _options(path, fmt, mapping)) in known:
+                skipped.append(str(path))
+                continue
+        kept.append(path)
+    return kept, skipped
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return -1
+
+
+def _remember(
+    con: Any, plans: list[FilePlan], fmt: str | None, mapping: ColumnMapping, ingest_id: int
+) -> None:
+    """Record each loaded file's size and hash, so that an unchanged file is skipped next time."""
+    files = [p for p in plans if p.source is None]
+    if not files:
+        return
+    rows = [(str(p.path.resolve()), *file_hash(p.path), _options(p.path, fmt, mapping)) for p in files]
+    names, sizes, hashes, options = (list(c) for c in zip(*rows, strict=True))
+    con.execute("DELETE FROM ingested_files WHERE source_file IN (SELECT unnest(?))", [names])
+    con.execute(
+        "INSERT INTO ingested_files SELECT unnest($f), unnest($s), unnest($h), unnest($o), $i",
+        {"f": names, "s": sizes, "h": hashes, "o": options, "i": ingest_id},
+    )
+
+
+def _batches(plans: list[FilePlan]) -> Iterator[list[FilePlan]]:
+    """Native files and other sources one by one; runs of consecutive vendor files together (file order is
+    kept, so the first occurrence of a request still wins)."""
+    run: list[FilePlan] = []
+    for plan in plans:
+        if plan.native or plan.source is not None:
+            if run:
+                yield run
+                run = []
+            yield [plan]
+        else:
+            run.append(plan)
+    if run:
+        yield run
 
 
 def _first_line(exc: BaseException) -> str:

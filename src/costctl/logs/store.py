@@ -35,6 +35,11 @@ MEMORY_LIMIT = "1GB"
 REQUESTS_DDL = (
     "CREATE TABLE IF NOT EXISTS requests (" + ", ".join(f"{n} {t}" for n, t, _ in CANONICAL_COLUMNS) + ")"
 )
+# Size and SHA-256 of every file loaded, so that an unchanged file is skipped by the next ingest.
+FILES_DDL = (
+    "CREATE TABLE IF NOT EXISTS ingested_files (source_file VARCHAR, size BIGINT, sha256 VARCHAR, options VARCHAR,"
+    " ingest_id BIGINT)"
+)
 ROW_KEYS_DDL = "CREATE TABLE IF NOT EXISTS row_keys (content UHUGEINT, occurrence BIGINT)"
 OTHER_DDL = (
     "CREATE TABLE IF NOT EXISTS rejects (source_file VARCHAR, source_line BIGINT, reason VARCHAR, raw VARCHAR,"
@@ -43,6 +48,7 @@ OTHER_DDL = (
     " rejected BIGINT, duplicate BIGINT)",
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
     ROW_KEYS_DDL,
+    FILES_DDL,
 )
 
 
@@ -123,6 +129,8 @@ def _check_or_create(con: Any, db: Path, *, write: bool) -> None:
             )
         if write and "row_keys" not in tables:
             _add_row_keys(con)
+        if write and "ingested_files" not in tables:  # a store written before files were remembered
+            con.execute(FILES_DDL)
         return
     if tables:
         raise InputError("not a costctl attribute database (no meta table)", where=str(db))

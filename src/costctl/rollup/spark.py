@@ -1,12 +1,12 @@
 """The Spark engine: the same `RollupSpec` as DuckDB, run by Apache Spark over canonical Parquet or JSONL.
 
 Contract (issue "attribute at any scale"):
-- Spark only aggregates. It groups canonical rows by what decides the price (raw model, day, batch flag,
-  gateway cache hit, long-context tier crossed) plus the spec's dimensions and sums tokens and requests,
-  exactly like `costctl.rollup.engine.RollupSql`. The small grouped result is priced in Python by the one
-  formula (`costctl.cost.price.price_tier_group`), so DuckDB and Spark agree to the last Decimal digit.
-- The model -> long-context threshold windows reach Spark as a small DataFrame, broadcast-joined; no price
-  ever enters Spark.
+- Spark groups canonical rows by what decides the price (raw model, day, batch flag, gateway cache hit, the
+  rate row the request matched) plus the spec's dimensions and sums tokens and requests, exactly like
+  `costctl.rollup.engine.RollupSql`, and prices each group where it is: the rates table of
+  `costctl.cost.rates` arrives as a small broadcast DataFrame, and the component amounts are the same
+  generated SQL expressions DuckDB runs, in exact DECIMAL arithmetic (precision 37, scale 15: no Spark
+  scale reduction), so DuckDB, Spark and the Python formula agree to the last Decimal digit.
 - Built with the DataFrame API: column names come from the whitelist in `costctl.rollup.spec`, user values
   (`--where` values, tag keys) are literals, never SQL text.
 - Bad input is one `InputError` line (exit 2): a missing path, a non-canonical schema, no Java runtime,
@@ -26,9 +26,20 @@ import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from costctl.cost.rates import (
+    COMPONENTS,
+    RATE_COLUMNS,
+    RATE_SCALE,
+    RATE_SQL_TYPE,
+    RateTable,
+    complete_sql,
+    component_sql,
+    match_sql,
+)
 from costctl.errors import InputError
 from costctl.inputs import JsonTooDeep, loads
 from costctl.logs.schema import CANONICAL_COLUMNS
@@ -37,7 +48,6 @@ from costctl.rollup.spec import (
     DIMENSIONS,
     TOKEN_SUMS,
     GroupRow,
-    ModelWindow,
     RollupSpec,
 )
 
@@ -531,24 +541,23 @@ class SparkEngine:
             self._models[key] = sorted(str(r[0]) for r in rows if r[0] is not None)
         return list(self._models[key])
 
-    def grouped(self, spec: RollupSpec, windows: list[ModelWindow]) -> list[GroupRow]:
+    def grouped(self, spec: RollupSpec, rates: RateTable) -> list[GroupRow]:
+        """`RollupSql.grouped` with the DataFrame API: the same rate match and component SQL, from
+        `costctl.cost.rates`, so each group's price is the same exact decimal."""
         from pyspark.sql import functions as F
 
         from costctl.rollup.engine import group_rows
 
         frame = self._selected(spec).withColumn("_day", F.to_date(F.col("ts")))
-        if windows:
-            frame = frame.join(F.broadcast(self._windows_frame(windows)), _window_match(frame), "left")
-            crossed = F.coalesce(F.col("input_tokens") > F.col("_w_threshold"), F.lit(False))
-        else:
-            crossed = F.lit(False)
+        rt = F.broadcast(rates_frame(self.spark, rates))
+        frame = frame.join(rt, F.expr(match_sql(lambda c: f"rt_{c}", _ROW_EXPR.__getitem__)), "left")
         dims = [d for d in spec.dimensions if d != "model"]
         keys = [
             F.col("model").alias("raw_model"),
             F.col("_day").alias("day"),
             F.coalesce(F.col("is_batch"), F.lit(False)).alias("is_batch"),
             F.coalesce(F.col("gateway_cache_hit"), F.lit(False)).alias("gateway_cache_hit"),
-            crossed.alias("tier_crossed"),
+            F.col("rt_rate_id").alias("rate_id"),
             *[F.col(DIMENSIONS[d]).alias(f"dim_{d}") for d in dims],
         ]
         if spec.split_reported:
@@ -559,13 +568,62 @@ class SparkEngine:
             F.sum(F.col("reported_cost_usd")).alias("reported_cost_usd"),
             F.count(F.col("reported_cost_usd")).alias("reported_requests"),
         ]
-        records = self._collect(frame.groupBy(*keys).agg(*sums))
+        groups = frame.groupBy(*keys).agg(*sums)
+        priced = groups.join(rt, F.col("rate_id") == F.col("rt_rate_id"), "left").select(
+            *[F.col(c) for c in groups.columns],
+            F.coalesce(F.col("rt_long_context"), F.lit(False)),
+            F.coalesce(F.col("rt_card_missing"), F.lit(True)),
+            *[
+                F.expr(component_sql(c, lambda col: f"coalesce({col}, 0)", lambda col: f"rt_{col}"))
+                for c in COMPONENTS
+            ],
+        )
+        records = self._collect(priced)
         if any(r["day"] is None for r in records):
             raise InputError(
                 "rows without a timestamp (ts is null), expected every row to have one", where=self.source
             )
         # the same record layout as RollupSql.grouped, so one function turns both engines' records into rows
         return group_rows([tuple(r) for r in records], spec)
+
+    def costly_users(self, spec: RollupSpec, rates: RateTable, above: Decimal) -> dict[dt.date, int]:
+        """`RollupSql.costly_users` with the DataFrame API. The components are summed with Spark's decimal
+        precision loss switched off for this query, so scale 15 is kept (as in DuckDB) instead of rounded."""
+        from pyspark.sql import functions as F
+
+        rt = F.broadcast(rates_frame(self.spark, rates))
+        frame = self._selected(spec).where(F.col("user_id").isNotNull())
+        frame = frame.withColumn("_day", F.to_date(F.col("ts")))
+        frame = frame.join(rt, F.expr(match_sql(lambda c: f"rt_{c}", _ROW_EXPR.__getitem__)), "left")
+        complete = F.expr(complete_sql(lambda c: f"rt_{c}"))
+        groups = frame.groupBy(
+            F.when(complete, F.trunc(F.col("_day"), "month")).otherwise(F.col("_day")).alias("bucket"),
+            F.col("user_id"),
+            F.col("rt_rate_id").alias("rate_id"),
+            F.coalesce(F.col("gateway_cache_hit"), F.lit(False)).alias("gw"),
+        ).agg(*[F.sum(F.col(c)).alias(c) for c in TOKEN_SUMS])
+        cost = " + ".join(
+            f"CAST(({component_sql(c, lambda col: f'coalesce({col}, 0)', lambda col: f'rt_{col}')}) "
+            f"AS DECIMAL(38, {RATE_SCALE}))"
+            for c in COMPONENTS
+        )
+        users = (
+            groups.join(rt, F.col("rate_id") == F.col("rt_rate_id"))
+            .where(~F.col("rt_card_missing"))
+            .groupBy(F.trunc(F.col("bucket"), "month").alias("month"), "user_id")
+            .agg(F.sum(F.expr(f"CASE WHEN gw THEN 0 ELSE {cost} END")).alias("cost"))
+        )
+        counted = users.groupBy("month").agg(
+            F.sum(F.when(F.col("cost") > F.lit(above), 1).otherwise(0)).alias("n")
+        )
+        key = "spark.sql.decimalOperations.allowPrecisionLoss"
+        previous = self.spark.conf.get(key, "true")
+        self.spark.conf.set(key, "false")
+        try:
+            rows = self._collect(counted)
+        finally:
+            self.spark.conf.set(key, previous)
+        return {r[0]: int(r[1]) for r in rows}
 
     def active_users(self, spec: RollupSpec) -> dict[tuple[dt.date, tuple[str | None, ...]], int]:
         from pyspark.sql import functions as F
@@ -577,19 +635,29 @@ class SparkEngine:
         rows = self._collect(frame.groupBy(*cols).agg(F.countDistinct(F.col("user_id")).alias("users")))
         return {(r[0], tuple(r[1:-1])): int(r[-1]) for r in rows}
 
-    def _windows_frame(self, windows: list[ModelWindow]) -> Any:
-        from pyspark.sql import types as T
 
-        schema = T.StructType(
-            [
-                T.StructField("_w_model", T.StringType(), False),
-                T.StructField("_w_from", T.DateType(), False),
-                T.StructField("_w_to", T.DateType(), False),
-                T.StructField("_w_threshold", T.LongType(), False),
-            ]
-        )
-        rows = [(w.raw_model, w.valid_from, w.valid_to, int(w.threshold_tokens)) for w in windows]
-        return self.spark.createDataFrame(rows, schema)
+# A canonical row's columns as `costctl.cost.rates.RATE_MATCH` names them (`_day`: the UTC day of ts).
+_ROW_EXPR = {
+    "raw_model": "model",
+    "is_batch": "coalesce(is_batch, false)",
+    "day": "_day",
+    "prompt_tokens": "coalesce(input_tokens, 0)",
+}
+
+
+def rates_frame(spark: Any, rates: RateTable) -> Any:
+    """The rates table (`costctl.cost.rates.RATE_COLUMNS`, prefixed `rt_`) as a small DataFrame."""
+    from pyspark.sql import types as T
+
+    spark_types = {
+        "BIGINT": T.LongType(),
+        "VARCHAR": T.StringType(),
+        "BOOLEAN": T.BooleanType(),
+        "DATE": T.DateType(),
+        RATE_SQL_TYPE: T.DecimalType(17, RATE_SCALE),
+    }
+    schema = T.StructType([T.StructField(f"rt_{n}", spark_types[t], True) for n, t in RATE_COLUMNS])
+    return spark.createDataFrame(rates.values(), schema)
 
 
 def _utc_midnight(day: dt.date) -> Any:
@@ -598,16 +666,6 @@ def _utc_midnight(day: dt.date) -> Any:
     from pyspark.sql import functions as F
 
     return F.to_timestamp(F.lit(day.isoformat() + " 00:00:00"), "yyyy-MM-dd HH:mm:ss")
-
-
-def _window_match(frame: Any) -> Any:
-    from pyspark.sql import functions as F
-
-    return (
-        (frame["model"] == F.col("_w_model"))
-        & (F.col("_day") >= F.col("_w_from"))
-        & (F.col("_day") < F.col("_w_to"))
-    )
 
 
 def _requests_expr() -> Any:

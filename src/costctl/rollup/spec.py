@@ -1,9 +1,10 @@
 """What a rollup asks for, independent of the engine that runs it.
 
-An engine (DuckDB now, Spark later) only aggregates: it groups canonical rows by what decides the price
-(raw model name, day, batch flag, gateway cache hit, long-context tier crossed or not) plus the requested
-dimensions, and sums token columns and requests. Pricing, sharing and every derived figure happen in
-engine-independent Python (`costctl.commands.attribute`), so the engines can never disagree on cost.
+An engine (DuckDB, Spark) groups canonical rows by what decides the price (raw model name, day, batch flag,
+gateway cache hit, the rate row of `costctl.cost.rates` the request matched) plus the requested dimensions,
+sums token columns and requests, and prices each group with the SQL generated from the one formula's
+definitions. Sharing and every derived figure happen in engine-independent Python
+(`costctl.commands.priced_rollup` and the modules beside it), so the engines cannot disagree on cost.
 
 Dimension names are whitelisted here and mapped to canonical columns; user strings never reach SQL except
 as bound parameters (filter values, tag keys as JSON paths).
@@ -104,18 +105,8 @@ class RollupSpec:
 
 
 @dataclass(frozen=True)
-class ModelWindow:
-    """Tells the engine a raw model name's long-context threshold during [valid_from, valid_to)."""
-
-    raw_model: str
-    valid_from: dt.date
-    valid_to: dt.date
-    threshold_tokens: int
-
-
-@dataclass(frozen=True)
 class GroupRow:
-    """One engine group: price keys, requested dimension values, and sums."""
+    """One engine group: price keys, requested dimension values, sums, and the engine's price of them."""
 
     raw_model: str
     day: dt.date
@@ -133,6 +124,10 @@ class GroupRow:
     reported_cost_usd: Decimal | None = None
     reported_requests: int = 0
     has_reported: bool | None = None
+    # priced in the engine: the rate row the group's requests matched (None = none usable) and the USD of
+    # each `costctl.cost.rates.COMPONENTS` entry, exact (None = the engine could not price it)
+    rate_id: int | None = None
+    component_usd: tuple[Decimal, ...] | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
