@@ -147,7 +147,7 @@ class _Session:
     ) -> None:
         self.rng, self.text, self.totals = rng, text, totals
         self.session_id = _uuid(rng)
-        self.cwd = f"/home/dev/projects/{project}"
+        self.cwd = f"/srv/dev/projects/{project}"
         self.branch = rng.choice(("main", "master", "feature/cache", "fix/retry"))
         self.slug = "-".join(rng.choice(_WORDS) for _ in range(3))
         self.when = when

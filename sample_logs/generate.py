@@ -281,7 +281,7 @@ def search_rows(g: Gen) -> list[dict[str, object]]:
 
 
 def openai_batch(g: Gen) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    """OpenAI Batch API files (reference/log-formats.md §2c): input lines and output lines, out of order."""
+    """OpenAI Batch API files (docs/log-formats.md): input lines and output lines, out of order."""
     r = g.rng
     inputs, outputs = [], []
     for d in range(0, 31, 2):
@@ -360,7 +360,7 @@ def openai_batch(g: Gen) -> tuple[list[dict[str, object]], list[dict[str, object
 
 
 def litellm_spend_logs(g: Gen) -> list[dict[str, object]]:
-    """LiteLLM proxy `LiteLLM_SpendLogs` rows as exported (reference/log-formats.md §4): metadata is a JSON
+    """LiteLLM proxy `LiteLLM_SpendLogs` rows as exported (docs/log-formats.md): metadata is a JSON
     string, cache_hit a string, request_tags a JSON list in a string, Anthropic via the chat route."""
     r = g.rng
     rows = []

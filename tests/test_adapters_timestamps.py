@@ -1,4 +1,4 @@
-"""The one timestamp parser: epochs by magnitude, ISO 8601 with and without offsets (log-formats.md §9.6)."""
+"""The one timestamp parser: epochs by magnitude, ISO 8601 with and without offsets (docs/log-formats.md#traps-handled)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The data flows one way (STYLE.md §1): vocabulary <- pricing/tokens/logs <- cost <- commands <- render <- cli.
+"""The data flows one way: vocabulary <- pricing/tokens/logs <- cost <- commands <- render <- cli.
 
 Checked on the import statements of every module, so a layering slip fails here rather than in review.
 """

@@ -1,4 +1,4 @@
-"""The reference's worked examples (breakeven.md §6) reproduced from the shipped scenario files."""
+"""The worked examples (docs/breakeven.md#worked-examples) reproduced from the shipped scenario files."""
 
 from __future__ import annotations
 

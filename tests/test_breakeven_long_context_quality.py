@@ -54,7 +54,7 @@ def test_whole_kb_in_prompt_is_priced_when_it_fits(tmp_path):
 
 def test_cache_hit_rate_follows_request_rate_and_lifetime(tmp_path):
     lc = run(tmp_path, 1_000)["long-context"]
-    from costctl.breakeven.rag import MONTH_SECONDS  # an average month (breakeven.md)
+    from costctl.breakeven.rag import MONTH_SECONDS  # an average month (docs/breakeven.md)
 
     rate_per_s = 1_000 / float(MONTH_SECONDS)
     expected = 1 - math.exp(-rate_per_s * 300)  # a miss only when no query came within the cache lifetime

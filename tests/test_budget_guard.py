@@ -273,7 +273,7 @@ def test_policy_file_loads_and_errors_name_file_and_line(tmp_path: Path) -> None
         "caps: []\nreservation:\n  on_expiry: keep\n": (3, "on_expiry"),
         "limits: 1\n": (1, "unknown field"),
         "caps:\n  - name: a\n    key: user\n    period: day\n": (2, "needs hard_usd or soft_usd"),
-        "caps:\n  - [oops\n": (3, "malformed YAML"),  # where the parser gives up
+        "caps:\n  - [oops\n": (3, "malformed budget policy"),  # where the parser gives up
     }
     for text, (line, needle) in cases.items():
         bad.write_text(text)

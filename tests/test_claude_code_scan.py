@@ -23,7 +23,7 @@ BASE: dict[str, Any] = {
     "parentUuid": None,
     "isSidechain": False,
     "userType": "external",
-    "cwd": "/home/dev/projects/shop",
+    "cwd": "/srv/dev/projects/shop",
     "sessionId": "sess-1",
     "version": "2.1.0",
     "gitBranch": "main",
@@ -92,7 +92,7 @@ def _variants() -> list[dict[str, Any]]:
         _line(17, usage={"server_tool_use": {"web_search_requests": 3}}),
         _line(18, usage={"server_tool_use": {"web_search_requests": True}}),
         _line(19, {"isApiErrorMessage": "yes"}),
-        _line(20, {"message.model": "claude-sonnet-4-5", "cwd": '/home/dev/caf\u00e9 "q"\\x/'}),
+        _line(20, {"message.model": "claude-sonnet-4-5", "cwd": '/srv/dev/caf\u00e9 "q"\\x/'}),
         _line(21, usage={"output_tokens_details": {"thinking_tokens": 4}}),
         _line(22, usage={"input_tokens": None}),
         _line(23, {"timestamp": "1999-01-01T00:00:00Z"}),
@@ -197,7 +197,9 @@ def test_odd_files_go_to_the_adapter_whole(tmp_path: Path, monkeypatch: pytest.M
     assert any("expected a JSON object" in r for r in reasons)
 
 
-@pytest.mark.skipif(not (REAL_LOGS / "claude-code").is_dir(), reason="../shared/real-logs is absent")
+@pytest.mark.skipif(
+    not (REAL_LOGS / "claude-code").is_dir(), reason="the real-logs folder beside the clone is absent"
+)
 def test_real_transcripts_match_the_adapter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     files = sorted((REAL_LOGS / "claude-code").glob("*.jsonl"))
     fast, slow = _both(tmp_path, files, monkeypatch)

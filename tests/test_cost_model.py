@@ -1,4 +1,4 @@
-"""The one cost formula against the reference vectors (reference/pricing.md §4) and its properties."""
+"""The one cost formula against the cross-checked test vectors (docs/pricing.md#test-vectors) and its properties."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def test_reference_vectors_exact(catalog, model, day, usage, expected):
 
 
 def test_gpt41_batch_keeps_standard_cached_rate(catalog):
-    # reference/pricing.md §4: genai-prices 4.8 vs litellm 5.0; we follow genai-prices (documented in the YAML)
+    # docs/pricing.md#test-vectors: genai-prices 4.8 vs litellm 5.0; we follow genai-prices (documented in the YAML)
     usage = Usage(input_tokens=1_000_000, cached_input_tokens=400_000, output_tokens=1_000_000)
     assert price_usage(catalog.get("gpt-4.1"), usage, on=TODAY, batch=True).total_usd == Decimal("4.8")
 

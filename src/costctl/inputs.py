@@ -74,10 +74,11 @@ def read_json(path: Path, what: str = "JSON file") -> Any:
     return parse_json(read_text(path, what), where=str(path), what=what)
 
 
-def parse_yaml(text: str, *, where: str, what: str = "YAML") -> Any:
+def parse_yaml(text: str, *, where: str, what: str = "YAML", loader: Any = None) -> Any:
+    """`loader`: a SafeLoader subclass (e.g. one that records the line of each key); default the C one."""
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader or getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:

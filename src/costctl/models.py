@@ -50,7 +50,7 @@ class PriceCard:
 @dataclass(frozen=True)
 class LongContextTier:
     """A request-level cliff: when the whole prompt is strictly above `threshold_tokens`, every token of the
-    request is billed at these rates (reference/pricing.md §2.2)."""
+    request is billed at these rates (docs/pricing.md#long-context-tier)."""
 
     threshold_tokens: int
     standard: PriceCard

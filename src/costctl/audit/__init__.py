@@ -1,1 +1,1 @@
-"""Audit checks: prompt analysis, instruction similarity, request-log analysis (reference/audit.md)."""
+"""Audit checks: prompt analysis, instruction similarity, request-log analysis (docs/audit.md)."""

@@ -6,10 +6,10 @@ decided by the rates table the rollups use (`costctl.cost.rates`: the price in f
 never by the model's current price. Log model names are resolved with
 `catalog.find`; a model the tables do not know is reported as unpriced, never as $0.
 
-Rules and thresholds: reference/audit.md §2.C (output length), §2.E and §6 (duplicates, retry storms, CI
-traffic), §3 and §2 B4 (prompt caching). Billed waste (duplicates, truncation retries, empty reasoning
+Rules and thresholds: docs/audit.md#log-rules (output length, duplicates, retry storms, CI traffic, prompt
+caching). Billed waste (duplicates, truncation retries, empty reasoning
 truncations, test traffic) is kept apart from capacity waste (429 loops, max_tokens headroom), which costs
-rate-limit room, not dollars (§4).
+rate-limit room, not dollars (docs/audit.md#output-length-what-is-and-is-not-billed).
 
 The same queries run on Spark through `SparkSql` (a small DB-API-like face on a session): where the two
 dialects differ (seconds between timestamps, integer division, regex match, exact percentiles, range windows,
@@ -33,19 +33,22 @@ from costctl.logs.schema import COLUMN_NAMES
 from costctl.models import ZERO, Usage
 from costctl.pricing.catalog import Catalog
 
-DUPLICATE_WINDOW_S = 60  # reference §2 E1: W = 60 s
-RETRY_WINDOW_S = 600  # reference §2 C1: a same-prompt retry within N minutes of a truncation (N = 10)
-STORM_WINDOW_S = 60  # reference §2 E2: >= k rate-limited responses within 60 s
-STORM_MIN = 5  # reference §2 E2: k = 5
-CACHE_TTL_S = 300  # reference §3.2: 5-minute TTL (OpenAI evicts after 5-10 min idle, §3.1)
-EMPTY_VISIBLE_TOKENS = 5  # reference §2 C2: completion - reasoning <= 5
-CAP_MARGIN = Decimal("1.2")  # reference §4: cap = round_up_nice(max(p99 x 1.2, max non-truncated))
-CAP_MIN_SAMPLES = 200  # reference §2 C3
-REASONING_SHARE_FLAG = Decimal("0.8")  # reference §2 C5
-OPENAI_CACHE_STEP = 128  # reference §3.1
+DUPLICATE_WINDOW_S = 60  # docs/audit.md#log-rules (CL231)
+RETRY_WINDOW_S = 600  # docs/audit.md#log-rules (CL212): a same-prompt retry within 10 minutes
+STORM_WINDOW_S = 60  # docs/audit.md#log-rules (CL232): >= k rate-limited responses within 60 s
+STORM_MIN = 5  # CL232: k = 5
+# 5-minute TTL (OpenAI evicts after 5-10 min idle); docs/audit.md#prompt-caching-rules-by-provider
+CACHE_TTL_S = 300
+EMPTY_VISIBLE_TOKENS = 5  # docs/audit.md#log-rules (CL213): completion - reasoning <= 5
+CAP_MARGIN = Decimal(
+    "1.2"
+)  # docs/audit.md#log-rules (CL211): cap = round_up_nice(max(p99 x 1.2, max non-truncated))
+CAP_MIN_SAMPLES = 200  # CL211: fewer samples make the cap indicative
+REASONING_SHARE_FLAG = Decimal("0.8")  # docs/audit.md#log-rules (CL221)
+OPENAI_CACHE_STEP = 128  # OpenAI caches in 128-token steps (docs/audit.md#prompt-caching-rules-by-provider)
 TEST_SIGNAL = r"(^|[^a-z0-9])(ci|test|tests|testing|pytest|github-actions|gitlab-ci|jenkins|e2e)([^a-z0-9]|$)"
 
-# The usages that can be priced: actual logged tokens, or the prompt-cache simulation (§2 B4).
+# The usages that can be priced: actual logged tokens, or the prompt-cache simulation (CL241, docs/audit.md#log-rules).
 _USAGE_COLUMNS = {
     "actual": ("input_tokens", "cached_input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens"),
     "cache_sim": ("input_tokens", "sim_cached", "sim_write_5m", "cache_write_1h_tokens"),
@@ -338,7 +341,7 @@ def output_stats(con: Any) -> list[dict[str, Any]]:
         max_nt = r[10]
         cap = None
         if p99_nt is not None:
-            floor = (r[14] or 0) + (r[15] or 0)  # never below reasoning p99 + visible p99 (§2 C3)
+            floor = (r[14] or 0) + (r[15] or 0)  # never below reasoning p99 + visible p99 (CL211)
             cap = round_up_nice(
                 max(Decimal(str(_settled(p99_nt))) * CAP_MARGIN, Decimal(max_nt or 0), Decimal(str(floor)))
             )

@@ -3,13 +3,13 @@
 Every dollar comes from `costctl.cost.price` (the one formula). A finding is worth what its removable tokens
 cost at the price actually paid: after prompt caching that can be a tenth of the list price, so findings are
 priced as the difference between the prompt's monthly cost now and with that one finding fixed, under the same
-caching model (reference/audit.md §0 finding 1). A cut that drops a cached prefix below the model's minimum
+caching model (docs/audit.md#how-findings-are-priced). A cut that drops a cached prefix below the model's minimum
 can therefore cost money; it is flagged (CA124).
 
-Caching model (reference/audit.md §3): exact-prefix caching of the static prefix (the text before the first
+Caching model (docs/audit.md#prompt-caching-rules-by-provider): exact-prefix caching of the static prefix (the text before the first
 per-request value). The hit rate is estimated from the traffic: requests arrive as a Poisson stream of bursts
 of `parallel` requests; a burst arriving more than the 5-minute TTL after the previous one finds the cache
-cold and every request in it pays a write (§3.2 "available only after the first response begins").
+cold and every request in it pays a write (an Anthropic cache entry is readable only once the first response begins; docs/audit.md#the-caching-model-prompt-audit).
 """
 
 from __future__ import annotations
@@ -36,19 +36,19 @@ from costctl.cost.price import crosses_tier, price_requests, price_tier_group, s
 from costctl.models import ZERO, ModelPrice, Usage
 from costctl.tokens.counting import count_text_tokens
 
-CACHE_TTL_MINUTES = (
-    5  # Anthropic default TTL; OpenAI in-memory evicts after 5-10 min idle (reference §3.1-3.2)
-)
-OPENAI_CACHE_MIN = 1024  # reference §3.1: cached amount = 1,024 + 128 k tokens
+CACHE_TTL_MINUTES = 5  # Anthropic default TTL; OpenAI in-memory evicts after 5-10 min idle (docs/audit.md#prompt-caching-rules-by-provider)
+# docs/audit.md#prompt-caching-rules-by-provider: cached amount = 1,024 + 128 k tokens
+OPENAI_CACHE_MIN = 1024
 OPENAI_CACHE_STEP = 128
-SANDWICH_CONTEXT_TOKENS = 2000  # reference §2 A4: a repeat bracketing >= 2k tokens of context is intentional
-MIN_DUPLICATE_TOKENS = 8  # reference §2 A2
-MIN_NEAR_DUPLICATE_TOKENS = 6  # reference §2 A3
-EXAMPLE_SHARE_LIMIT = Decimal("0.40")  # reference §2 A6: examples above 40% of the prompt
-EXAMPLE_COUNT_LIMIT = 5  # reference §2 A6: more than 5 examples
-FORMAT_PROSE_TOKENS = 150  # reference §2 A7
+# CA104 (docs/audit.md#prompt-rules): a repeat bracketing >= 2k tokens of context is intentional
+SANDWICH_CONTEXT_TOKENS = 2000
+MIN_DUPLICATE_TOKENS = 8  # CA101 (docs/audit.md#prompt-rules)
+MIN_NEAR_DUPLICATE_TOKENS = 6  # CA102 (docs/audit.md#prompt-rules)
+EXAMPLE_SHARE_LIMIT = Decimal("0.40")  # CA111 (docs/audit.md#prompt-rules): examples above 40% of the prompt
+EXAMPLE_COUNT_LIMIT = 5  # CA111: more than 5 examples
+FORMAT_PROSE_TOKENS = 150  # CA112 (docs/audit.md#prompt-rules)
 BACKGROUND_TOKENS = 500
-CLIFF_OVER_MARGIN = Decimal("0.10")  # reference §2 D1: m = 10%
+CLIFF_OVER_MARGIN = Decimal("0.10")  # CA131 (docs/audit.md#prompt-rules): at most 10 % over
 CLIFF_UNDER_MARGIN = Decimal("0.05")
 
 
@@ -430,7 +430,7 @@ def _intentional(where: str, first_line: int, line: int, end_line: int, tokens: 
         "CA104",
         "info",
         f"line {line} repeats line {first_line} on the other side of a long context block: an intentional "
-        "'sandwich' (reference: instructions at both the beginning and end of the context), not counted as waste",
+        "'sandwich' (OpenAI's GPT-4.1 guide: instructions at both the beginning and end of the context), not counted as waste",
         "none needed; check that both copies still say the same thing",
         file=where,
         line=line,

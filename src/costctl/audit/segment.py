@@ -3,7 +3,7 @@
 Sections are markdown headings, XML-style tag blocks (`<examples> ... </examples>`) and, in a file with
 neither, blank-line blocks. Fenced code blocks are never split. Each section gets a role (instruction,
 example, format, context, dynamic) from its title and content, so similarity runs on instruction units only
-and example scaffolds do not sink precision (reference/audit.md §2 A3, §7.3 scenario B).
+and example scaffolds do not sink precision (docs/audit.md#similarity-method).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 _BULLET = re.compile(r"^\s*(?:[-*+\u2022]|\d+[.)])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(\[])")
 
-# Template variables and values that differ per request (reference/audit.md §2 B2).
+# Template variables and values that differ per request (docs/audit.md#the-caching-model-prompt-audit).
 DYNAMIC_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("template variable", re.compile(r"\{\{\s*[^{}]+?\s*\}\}|\{%.*?%\}|\$\{\s*\w[\w.]*\s*\}|<%=?.*?%>")),
     ("format placeholder", re.compile(r"(?<![{\w])\{[a-z_][a-z0-9_]*\}(?!\})")),
@@ -45,7 +45,7 @@ _ROLE_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 _DIALOGUE = re.compile(r"(?im)^\s*(user|customer|assistant|agent|input|output|q|a)\s*:")
-# A template variable whose name says it holds long runtime context (reference §2 A4: sandwich exemption).
+# A template variable whose name says it holds long runtime context (CA104, docs/audit.md#prompt-rules: sandwich exemption).
 _CONTEXT_VARIABLE = re.compile(
     r"(?i)\{\{\s*[\w.]*(context|documents?|docs|retrieved|chunks?|transcript|knowledge)[\w.]*\s*\}\}"
 )

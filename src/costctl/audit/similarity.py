@@ -1,13 +1,13 @@
 """Near-duplicate and conflicting instructions: char_wb 3-5-gram TF-IDF cosine with a negation/number guard.
 
-Why this method (reference/audit.md §7): on a synthetic set of 40 prompts it scored P=0.99 / R=0.68 / F1=0.81,
+Why this method (docs/audit.md#similarity-method): on a synthetic set of 40 prompts it scored P=0.99 / R=0.68 / F1=0.81,
 better than MiniLM embeddings (F1 0.76) and ~100x faster, and it needs no model. It is plain Python here
-(sparse dicts), because the pairwise work for n <= 300 units per prompt is small (§7.6) and numpy is not a
+(sparse dicts), because the pairwise work for n <= 300 units per prompt is small (docs/audit.md#similarity-method) and numpy is not a
 dependency of costctl.
 
-The guard (§7.4) turns a would-be duplicate into a possible conflict when the two units differ by a negation,
+The guard (docs/audit.md#similarity-method) turns a would-be duplicate into a possible conflict when the two units differ by a negation,
 a number, or a swapped value word ("Use metric units." / "Use imperial units."). Heavily reworded duplicates
-are not found by any cheap method (§7.5); reports say so.
+are not found by any cheap method (docs/audit.md#similarity-method); reports say so.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# reference/audit.md §7.7: char TF-IDF + guard tuned at 0.79 (scenario A) to 0.87 (B); 0.80 is the default.
+# docs/audit.md#similarity-method: char TF-IDF + guard tuned at 0.79 (scenario A) to 0.87 (B); 0.80 is the default.
 DUPLICATE_THRESHOLD = 0.80
-# §7.4: the guard runs on every pair with similarity >= 0.5 whose normalised texts differ.
+# The guard runs on every pair with similarity >= 0.5 whose normalised texts differ.
 GUARD_FLOOR = 0.50
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-# §7.4 measured set, plus the obvious contractions.
+# The measured negation set, plus the obvious contractions (docs/audit.md#similarity-method).
 NEGATIONS = frozenset(
     {
         "not",
@@ -42,8 +42,8 @@ NEGATIONS = frozenset(
         "none",
     }
 )
-# §7.4 value words (languages, units, formats, comparatives), widened a little; the reference warns that the
-# measured list fits the synthetic conflicts exactly, so this list is a start, not a promise.
+# Value words (languages, units, formats, comparatives), widened a little; the measured list fit the
+# synthetic conflicts exactly, so this list is a start, not a promise.
 VALUE_WORDS = frozenset(
     {
         "english", "spanish", "french", "german", "italian", "portuguese", "chinese", "japanese",
@@ -57,11 +57,11 @@ VALUE_WORDS = frozenset(
         "first", "last", "before", "after", "lowercase", "uppercase", "yes", "true", "false",
     }
 )  # fmt: skip
-_VALUE_WORD_DIFF_LIMIT = 4  # §7.4 rule 3: the units differ by at most 4 words
+_VALUE_WORD_DIFF_LIMIT = 4  # Guard rule 3: the units differ by at most 4 words
 
 
 def normalise(text: str) -> str:
-    """Lower case, markup and punctuation stripped, whitespace collapsed (reference §2 A2)."""
+    """Lower case, markup and punctuation stripped, whitespace collapsed (CA101/CA102, docs/audit.md#prompt-rules)."""
     text = re.sub(r"[*_`#>|\-\u2022]+", " ", text.lower())
     return " ".join(_WORD.findall(text))
 
@@ -110,7 +110,7 @@ def jaccard(a: set[str], b: set[str]) -> float:
 
 
 def guard_reason(a: str, b: str) -> str | None:
-    """Why two similar units may be a conflict rather than a duplicate, or None (reference §7.4)."""
+    """Why two similar units may be a conflict rather than a duplicate, or None (docs/audit.md#similarity-method)."""
     diff = words(a) ^ words(b)
     if not diff:
         return None

@@ -1,1 +1,1 @@
-"""Break-even economics: self-host vs API, RAG vs fine-tune vs long context (breakeven.md)."""
+"""Break-even economics: self-host vs API, RAG vs fine-tune vs long context (docs/breakeven.md)."""

@@ -1,6 +1,6 @@
 """The dated GPU table: specifications, rental offers and model architectures (data/gpus.yaml).
 
-Specifications and prices come from /work/shared/reference/breakeven.md §2.1, §4.1 and §6.4; the bundled
+Specifications and prices come from docs/breakeven.md#gpu-table; the bundled
 file cites the section of each row. `--gpu-table FILE` replaces it with a file of the same layout.
 """
 
@@ -39,14 +39,14 @@ class GpuSpec:
     # Physics in SI units (floats: this is throughput physics, never money).
     @property
     def memory_bytes(self) -> float:
-        return self.memory_gb * 1e9  # 1 GB = 1e9 bytes (breakeven.md §6.4)
+        return self.memory_gb * 1e9  # 1 GB = 1e9 bytes (docs/breakeven.md#roofline-throughput)
 
     @property
     def bandwidth_bytes_s(self) -> float:
         return self.bandwidth_tb_s * 1e12
 
     def peak_flops(self, fp8_compute: bool) -> float:
-        """FP8 peak only when compute is FP8 and the GPU has FP8 tensor cores (breakeven.md §6.4)."""
+        """FP8 peak only when compute is FP8 and the GPU has FP8 tensor cores (docs/breakeven.md#roofline-throughput)."""
         if fp8_compute and self.fp8_tflops:
             return self.fp8_tflops * 1e12
         return self.bf16_tflops * 1e12

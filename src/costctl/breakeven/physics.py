@@ -1,6 +1,6 @@
 """Roofline throughput of one serving replica (floats: physics, never money).
 
-Every formula is /work/shared/reference/breakeven.md §2.2 and §6.4:
+Every formula is docs/breakeven.md#roofline-throughput:
 - weights W = N·b_w; KV bytes per token κ = 2·L·n_kv·d_head·b_kv;
 - decode step t_dec(B, c) = max((W + B·c·κ)/(TP·BW·η_m), (2·N·B + 4·L·d·c·B)/(TP·F·η_f));
 - prefill t_pre(ISL) = (2·N·ISL + 2·L·d·ISL²)/(TP·F·η_f), compute-bound;
@@ -8,7 +8,7 @@ Every formula is /work/shared/reference/breakeven.md §2.2 and §6.4:
 - GPU-seconds per request S(B) = t_pre(ISL) + OSL·t_dec(B, ISL + OSL/2)/B; R = 1/S; X = R·OSL.
   (The offline static-batch form X = B·OSL/(B·t_pre + OSL·t_dec) is algebraically the same.)
 - B = min(B_max, B_slo, batch cap 4,096) where B_slo is the largest B with t_dec ≤ TPOT SLO.
-The calibrated estimate is η_sys × this (default η_sys 0.5, §3.3/§3.4; 39 published points lie within
+The calibrated estimate is η_sys × this (default η_sys 0.5, docs/breakeven.md#efficiency; 39 published points lie within
 0.29–0.82 of the η = 1 roofline).
 """
 
@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from costctl.breakeven.gpus import Architecture, GpuSpec
 from costctl.errors import InputError
 
-# bytes per weight / KV element for each precision name (breakeven.md §2.1: INT4 = 0.5 byte, FP8/INT8 = 1)
+# bytes per weight / KV element for each precision name (docs/breakeven.md#roofline-throughput: INT4 = 0.5 byte, FP8/INT8 = 1)
 PRECISION_BYTES = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
-TP_DEGREES = (1, 2, 4, 8)  # breakeven.md §5.2 step 1
-DEFAULT_F_MEM = 0.90  # vLLM gpu_memory_utilization default (breakeven.md §2.2, §6.4)
-DEFAULT_BATCH_CAP = 4096  # TRT-LLM v1.0 rows cap the batch at 4,096 (breakeven.md §6.4)
+TP_DEGREES = (1, 2, 4, 8)  # docs/breakeven.md#self-host-vs-api step 1
+DEFAULT_F_MEM = 0.90  # vLLM gpu_memory_utilization default (docs/breakeven.md#defaults)
+DEFAULT_BATCH_CAP = 4096  # TRT-LLM v1.0 rows cap the batch at 4,096 (docs/breakeven.md#roofline-throughput)
 
 
 def precision_bytes(name: str, what: str) -> float:
@@ -59,7 +59,7 @@ class ModelShape:
             hidden=arch.hidden,
             weight_bytes_per_param=b_w,
             kv_bytes_per_element=b_kv,
-            # FP8 compute (W8A8) only for fp8 weights; int8/int4 are weight-only (breakeven.md §2.1).
+            # FP8 compute (W8A8) only for fp8 weights; int8/int4 are weight-only (docs/breakeven.md#gpu-table).
             fp8_compute=precision.strip().lower() == "fp8",
         )
 
@@ -76,7 +76,7 @@ class ModelShape:
 class Efficiency:
     mbu: float = 1.0  # η_m, achieved/peak bandwidth
     mfu: float = 1.0  # η_f, achieved/peak FLOP/s
-    system: float = 0.5  # η_sys applied on top (breakeven.md §5.2a default 0.5)
+    system: float = 0.5  # η_sys applied on top (docs/breakeven.md#defaults default 0.5)
 
     def check(self) -> None:
         for name, value in (("mbu", self.mbu), ("mfu", self.mfu), ("efficiency", self.system)):
@@ -176,7 +176,7 @@ def throughput(
     if b_max < 1:
         raise InputError("the model does not fit this replica (weights + one sequence of KV exceed memory)")
     batch, limit = (b_max, "memory") if b_max <= batch_cap else (batch_cap, "cap")
-    context = isl + osl / 2  # mean context during decode (breakeven.md §6.4)
+    context = isl + osl / 2  # mean context during decode (docs/breakeven.md#roofline-throughput)
     if tpot_slo_s is not None:
         b_slo = slo_batch(replica, context, eff, tpot_slo_s, batch)
         if b_slo < batch:
@@ -203,7 +203,7 @@ def fits(gpu: GpuSpec, tp: int, model: ModelShape, context: int, f_mem: float = 
 
 
 def smallest_tp(gpu: GpuSpec, model: ModelShape, context: int, f_mem: float = DEFAULT_F_MEM) -> int | None:
-    """Smallest TP ∈ {1,2,4,8} whose memory holds the weights and one sequence of KV (breakeven.md §5.2)."""
+    """Smallest TP ∈ {1,2,4,8} whose memory holds the weights and one sequence of KV (docs/breakeven.md#self-host-vs-api)."""
     for tp in TP_DEGREES:
         if fits(gpu, tp, model, context, f_mem):
             return tp

@@ -15,8 +15,8 @@ from costctl.errors import InputError, MissingPriceError
 from costctl.models import ModelPrice, PriceCard, PricePeriod, Usage
 from costctl.values import utc_today
 
-MONTH_HOURS = Decimal(730)  # breakeven.md §5.1 / §6: a month is 730 h
-MONTH_SECONDS = Decimal(2_628_000)  # 730 h × 3600 s (breakeven.md §5.1)
+MONTH_HOURS = Decimal(730)  # docs/breakeven.md#units: a month is 730 h
+MONTH_SECONDS = Decimal(2_628_000)  # 730 h × 3600 s (docs/breakeven.md#units)
 
 
 def single_card_model(base: ModelPrice | None, model_id: str, card: PriceCard, source: str) -> ModelPrice:
@@ -57,7 +57,7 @@ def override_card(
 
 
 def fine_tuned_model(model: ModelPrice) -> ModelPrice:
-    """Inference on a fine-tuned `model`, at the catalog's fine-tuned card (breakeven.md §4.3)."""
+    """Inference on a fine-tuned `model`, at the catalog's fine-tuned card (docs/breakeven.md#rag-vs-fine-tune-vs-long-context)."""
     if model.fine_tuning is None:
         raise MissingPriceError(f"model {model.id!r} has no published fine-tuning prices")
     return single_card_model(model, f"{model.id} (fine-tuned)", model.fine_tuning.inference, model.source_url)

@@ -1,4 +1,4 @@
-"""RAG vs fine-tune vs the whole knowledge base in a cached prompt (breakeven.md §5.3, Example §6.1).
+"""RAG vs fine-tune vs the whole knowledge base in a cached prompt (docs/breakeven.md#rag-vs-fine-tune-vs-long-context).
 
 Per-query token costs go through the one formula (`price_usage`/`price_requests`); this module adds the
 non-token bills: vector-DB plan minimum = max(minimum, usage), re-embedding churn, retraining cadence,
@@ -111,7 +111,7 @@ def _retrains_per_month(ft: FineTune, churn: Decimal, where: str) -> tuple[Decim
     if r.max_stale_fraction is not None:
         if r.max_stale_fraction <= 0:
             raise InputError(f"{where}.retrain.max_stale_fraction: must be positive")
-        return churn / r.max_stale_fraction, "churn ÷ tolerated staleness (breakeven.md §5.2a)"
+        return churn / r.max_stale_fraction, "churn ÷ tolerated staleness (docs/breakeven.md#defaults)"
     return ZERO, "no retraining"
 
 
@@ -177,7 +177,7 @@ def build_options(
     rag_one_time = (s.rag.one_time_hours * rate + s.rag.one_time_usd + initial_embed) / months
 
     def vdb_bill(n: Decimal) -> Decimal:
-        # The plan minimum is a commitment usage grows into: bill = max(minimum, usage) (breakeven.md §4.4).
+        # The plan minimum is a commitment usage grows into: bill = max(minimum, usage) (docs/breakeven.md#rag-vs-fine-tune-vs-long-context).
         return max(vdb.plan_minimum_usd_per_month, vdb_usage_fixed + n * per_query_reads)
 
     def rag_monthly(n: Decimal) -> Decimal:
@@ -305,7 +305,7 @@ def build_options(
             def lc_usage(n: Decimal) -> tuple[Usage, Decimal]:
                 if not cacheable:
                     return Usage(input_tokens=prompt, output_tokens=s.output_tokens), ZERO
-                # Poisson arrivals, TTL refreshed on hit: h = 1 − e^(−λτ) (breakeven.md §5.3); float physics,
+                # Poisson arrivals, TTL refreshed on hit: h = 1 − e^(−λτ) (docs/breakeven.md#rag-vs-fine-tune-vs-long-context); float physics,
                 # rounded to 6 significant figures, then to whole expected tokens per request.
                 lam = float(n / MONTH_SECONDS)
                 h = to_decimal_physics(1 - math.exp(-lam * lc.cache_ttl_seconds))
@@ -344,7 +344,7 @@ def build_options(
                 Assumption(
                     "cache hit rate",
                     f"{h_q} at {q} queries/month, TTL {lc.cache_ttl_seconds}s",
-                    "h = 1 − e^(−λτ), Poisson arrivals (breakeven.md §5.3)",
+                    "h = 1 − e^(−λτ), Poisson arrivals (docs/breakeven.md#rag-vs-fine-tune-vs-long-context)",
                 )
             )
 

@@ -2,7 +2,7 @@
 
 `kind: rag-vs-finetune` compares RAG, fine-tuned models and the whole knowledge base in a cached prompt;
 `kind: self-host` compares a self-hosted fleet with API models. Money is Decimal from the YAML text.
-Every default below cites /work/shared/reference/breakeven.md.
+Every default below cites docs/breakeven.md.
 """
 
 from __future__ import annotations
@@ -37,13 +37,14 @@ class VolumeRange:
     points: int = 9
 
 
-# --- RAG vs fine-tune vs long context (breakeven.md §5.3) ---------------------------------------------
+# --- RAG vs fine-tune vs long context (docs/breakeven.md#rag-vs-fine-tune-vs-long-context) ------------------
 
 
 @dataclass(frozen=True, kw_only=True)
 class VectorDb:
     source: str = "scenario"
-    plan_minimum_usd_per_month: Decimal = ZERO  # Pinecone Standard $50 (breakeven.md §4.4)
+    # Pinecone Standard $50 (docs/breakeven.md#rag-vs-fine-tune-vs-long-context)
+    plan_minimum_usd_per_month: Decimal = ZERO
     storage_gb: Decimal = ZERO
     storage_usd_per_gb_month: Decimal = ZERO
     read_units_per_query: Decimal = ZERO
@@ -82,7 +83,8 @@ class Training:
 @dataclass(frozen=True, kw_only=True)
 class Retrain:
     per_month: Decimal | None = None
-    max_stale_fraction: Decimal | None = None  # f_rt = churn / max_stale_fraction (breakeven.md §5.2a)
+    # f_rt = churn / max_stale_fraction (docs/breakeven.md#defaults)
+    max_stale_fraction: Decimal | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,7 +110,8 @@ class FineTune:
     retrain: Retrain = field(default_factory=Retrain)
     per_run: PerRun = field(default_factory=PerRun)
     one_time: OneTime = field(default_factory=OneTime)
-    hosting_usd_per_month: Decimal = ZERO  # dedicated endpoints bill idle time (breakeven.md §7)
+    # dedicated endpoints bill idle time (docs/breakeven.md#rag-vs-fine-tune-vs-long-context)
+    hosting_usd_per_month: Decimal = ZERO
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,7 +119,8 @@ class LongContext:
     model: str
     system_tokens: int = 0
     cache: bool = True
-    cache_ttl_seconds: int = 300  # Anthropic 5-minute cache; refreshed on hit (breakeven.md §5.3)
+    # Anthropic 5-minute cache; refreshed on hit (docs/breakeven.md#rag-vs-fine-tune-vs-long-context)
+    cache_ttl_seconds: int = 300
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,15 +141,15 @@ class RagScenario:
     fine_tune: list[FineTune] = field(default_factory=list)
     long_context: LongContext | None = None
     labour_usd_per_hour: Decimal = ZERO
-    amortisation_months: int = 12  # breakeven.md §5.2a default
+    amortisation_months: int = 12  # default (docs/breakeven.md#defaults)
     quality: Quality | None = None
     prices: dict[str, PriceOverride] = field(default_factory=dict)
     volume_range: VolumeRange | None = None
     priced_on: str | None = None
-    expected: dict[str, Any] = field(default_factory=dict)  # figures from the reference, for tests/readers
+    expected: dict[str, Any] = field(default_factory=dict)  # published figures, for tests/readers
 
 
-# --- self-host vs API (breakeven.md §5.2) --------------------------------------------------------------
+# --- self-host vs API (docs/breakeven.md#self-host-vs-api) --------------------------------------------------
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -172,13 +176,13 @@ class GpuChoice:
 
 @dataclass(frozen=True, kw_only=True)
 class Serving:
-    efficiency: float = 0.5  # η_sys (breakeven.md §5.2a)
+    efficiency: float = 0.5  # η_sys (docs/breakeven.md#defaults)
     mbu: float = 1.0
     mfu: float = 1.0
     tpot_slo_ms: float | None = None
     measured_output_tokens_per_s: float | None = None
-    batch_cap: int = 4096  # breakeven.md §6.4
-    memory_fraction: float = 0.9  # f_mem (breakeven.md §2.2)
+    batch_cap: int = 4096  # docs/breakeven.md#defaults
+    memory_fraction: float = 0.9  # f_mem (docs/breakeven.md#defaults)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -192,14 +196,16 @@ class Workload:
 @dataclass(frozen=True, kw_only=True)
 class FleetShape:
     peak_to_average: Decimal = Decimal(1)
-    max_utilisation: Decimal = Decimal("0.8")  # ρ_max (breakeven.md §5.2a)
+    max_utilisation: Decimal = Decimal("0.8")  # ρ_max (docs/breakeven.md#defaults)
     spares: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
 class Ops:
     fte: Decimal = ZERO
-    loaded_usd_per_year: Decimal = Decimal(200_000)  # examples' loaded cost (breakeven.md §6.4)
+    loaded_usd_per_year: Decimal = Decimal(
+        200_000
+    )  # the worked examples' loaded cost (docs/breakeven.md#defaults)
     other_usd_per_month: Decimal = ZERO
     one_time_usd: Decimal = ZERO
     amortisation_months: int = 12

@@ -1,9 +1,9 @@
-"""Self-host fleet cost vs an API, in Decimal (breakeven.md §5.2).
+"""Self-host fleet cost vs an API, in Decimal (docs/breakeven.md#self-host-vs-api).
 
 Demand λ_avg = N / 2.628e6 s; peak = PAR·λ_avg; replicas = max(1, ceil(peak/(ρ_max·R))) + spares;
 GPUs = replicas·TP rounded up to whole instances; monthly cost = instances·$/instance-h·730 + ops + other.
 Break-even volume: C_sh is a step function, so it is found by scanning the replica steps, solving the
-linear API cost inside each step exactly (§5.2 step 8). Never when the marginal self-host cost per request
+linear API cost inside each step exactly (docs/breakeven.md#break-even-search). Never when the marginal self-host cost per request
 c_marg = TP·p_gpu·PAR/(3600·ρ_max·R) is at least the API cost per request.
 """
 
@@ -29,7 +29,7 @@ class Fleet:
     usd_per_instance_hour: Decimal
     gpus_per_instance: int
     peak_to_average: Decimal = Decimal(1)
-    max_utilisation: Decimal = Decimal("0.8")  # ρ_max (breakeven.md §5.2a)
+    max_utilisation: Decimal = Decimal("0.8")  # ρ_max (docs/breakeven.md#defaults)
     spares: int = 0
     ops_usd_per_month: Decimal = Decimal(0)
     other_usd_per_month: Decimal = Decimal(0)
@@ -95,11 +95,11 @@ class Fleet:
         )
 
     def break_even_utilisation(self, api_usd_per_request: Decimal) -> Decimal:
-        """u* = TP·p_gpu/(3600·R·c_api), GPU cost only (breakeven.md §5.2 step 7)."""
+        """u* = TP·p_gpu/(3600·R·c_api), GPU cost only (docs/breakeven.md#fleet-sizing)."""
         return self.tp * self.usd_per_gpu_hour / (Decimal(3600) * self.requests_per_s * api_usd_per_request)
 
     def usd_per_request_at_max_utilisation(self) -> Decimal:
-        """GPU-only cost per request at ρ_max (breakeven.md §6.2 '$/1M tokens at ρ 0.8')."""
+        """GPU-only cost per request at ρ_max (docs/breakeven.md#fleet-sizing, '$/1M tokens at ρ_max')."""
         return self.tp * self.usd_per_gpu_hour / (Decimal(3600) * self.requests_per_s * self.max_utilisation)
 
 
@@ -162,7 +162,7 @@ def break_even(fleet: Fleet, api_usd_per_request: Decimal, *, max_steps: int = 1
 
 
 def naive_break_even(fleet: Fleet, api_usd_per_request: Decimal) -> Decimal:
-    """One replica, no ops, no spare, PAR 1 — what simple calculators report (breakeven.md §6.3)."""
+    """One replica, no ops, no spare, PAR 1 — what simple calculators report (docs/breakeven.md#worked-examples)."""
     return fleet.tp * fleet.usd_per_gpu_hour * MONTH_HOURS / api_usd_per_request
 
 

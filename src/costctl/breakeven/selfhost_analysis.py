@@ -48,9 +48,9 @@ def _architecture(s: SelfHostScenario, table: GpuTable, assumptions: list[Assump
         Assumption(
             "architecture (KV-cache size)",
             f"{name}: {arch.layers} layers, {arch.kv_heads} KV heads × {arch.head_dim}, hidden {arch.hidden}",
-            "preset nearest in parameters, HF config.json values (breakeven.md §6.4)"
+            "preset nearest in parameters, HF config.json values (docs/breakeven.md#gpu-table)"
             if not m.architecture
-            else "scenario preset (breakeven.md §6.4)",
+            else "scenario preset (docs/breakeven.md#gpu-table)",
         )
     )
     return arch
@@ -67,7 +67,7 @@ def _volume(s: SelfHostScenario) -> Decimal | None:
     if w.tokens_per_month is not None:
         if w.tokens_per_month <= 0:
             raise InputError(f"--tokens-per-month: must be positive, got {w.tokens_per_month}")
-        # Tokens are input + output (breakeven.md §6.2), so requests = tokens / (ISL + OSL).
+        # Tokens are input + output (docs/breakeven.md#worked-examples), so requests = tokens / (ISL + OSL).
         return w.tokens_per_month / (w.input_tokens + w.output_tokens)
     return None
 
@@ -100,7 +100,7 @@ def _fleet(
         Assumption(
             "ops labour",
             f"{o.fte} FTE × ${o.loaded_usd_per_year}/year = ${ops:.2f}/month",
-            "user input; examples use $200k/yr loaded (breakeven.md §5.2a, §6.4)",
+            "user input; examples use $200k/yr loaded (docs/breakeven.md#defaults)",
         )
     )
     f = s.fleet
@@ -121,7 +121,7 @@ def _fleet(
             "load shape",
             f"peak-to-average {f.peak_to_average}, max utilisation "
             f"{f.max_utilisation}, {f.spares} spare replica(s)",
-            "defaults PAR 1 / ρ 0.8 / no spare; interactive: PAR 3, N+1 (breakeven.md §5.2a)",
+            "defaults PAR 1 / ρ 0.8 / no spare; interactive: PAR 3, N+1 (docs/breakeven.md#defaults)",
         )
     )
     return fleet
@@ -175,7 +175,11 @@ def analyse(s: SelfHostScenario, catalog: Catalog, table: GpuTable, on: dt.date 
             )
         tp = found
         assumptions.append(
-            Assumption("GPUs per replica", str(tp), "smallest TP in {1,2,4,8} that fits (breakeven.md §5.2)")
+            Assumption(
+                "GPUs per replica",
+                str(tp),
+                "smallest TP in {1,2,4,8} that fits (docs/breakeven.md#self-host-vs-api)",
+            )
         )
     eff = Efficiency(mbu=sv.mbu, mfu=sv.mfu, system=sv.efficiency)
     eff.check()
@@ -189,7 +193,7 @@ def analyse(s: SelfHostScenario, catalog: Catalog, table: GpuTable, on: dt.date 
         Assumption(
             "efficiency",
             f"η_sys {sv.efficiency}, MBU {sv.mbu}, MFU {sv.mfu}",
-            "η_sys default 0.5; 39 published points span 0.29–0.82 (breakeven.md §3.4, §5.2a)",
+            "η_sys default 0.5; 39 published points span 0.29–0.82 (docs/breakeven.md#efficiency)",
         )
     )
     assumptions.append(
@@ -197,7 +201,7 @@ def analyse(s: SelfHostScenario, catalog: Catalog, table: GpuTable, on: dt.date 
             "GPU",
             f"{gpu_id}: {spec.memory_gb} GB, {spec.bandwidth_tb_s} TB/s, "
             f"{spec.bf16_tflops} BF16 / {spec.fp8_tflops} FP8 TFLOPS",
-            f"{table.source} (breakeven.md §2.1)",
+            f"{table.source} (docs/breakeven.md#gpu-table)",
         )
     )
     tokens_per_s = th.output_tokens_per_s
@@ -350,7 +354,7 @@ def _sensitivity(
     on: dt.date | None,
     result: SelfHostResult,
 ) -> None:
-    """One factor at a time, low and high (breakeven.md §5.2 step 9: tornado over price, η, PAR, ops)."""
+    """One factor at a time, low and high (docs/breakeven.md#break-even-search: tornado over price, η, PAR, ops)."""
     c_api = per_request_usd(api, per_req, on)
     eta = Decimal(str(s.serving.efficiency))
     cases: list[tuple[str, str, Fleet]] = []
@@ -362,7 +366,7 @@ def _sensitivity(
                 replace(fleet, usd_per_instance_hour=fleet.usd_per_instance_hour * Decimal(k)),
             )
         )
-    for e in ("0.3", "0.8"):  # η band of the published points (breakeven.md §5.2a)
+    for e in ("0.3", "0.8"):  # η band of the published points (docs/breakeven.md#defaults)
         cases.append(
             ("efficiency", f"η {e}", replace(fleet, requests_per_s=fleet.requests_per_s * Decimal(e) / eta))
         )

@@ -46,6 +46,7 @@ from costctl.cost.price import price_usage
 from costctl.errors import InputError
 from costctl.models import ZERO, ModelPrice, Usage
 from costctl.pricing.catalog import Catalog
+from costctl.values import MAX_TOKENS_PER_REQUEST, parse_count
 
 Clock = Callable[[], dt.datetime]
 
@@ -71,6 +72,12 @@ class GuardRequest:
     api_key: str | None = None  # an identifier of the key (a name or hash), never the secret
     tags: Mapping[str, str] = field(default_factory=dict)
     request_id: str | None = None
+
+    def __post_init__(self) -> None:
+        # one request: the same bound as a workload's request (ten times the largest context window sold)
+        parse_count(self.max_tokens, "max_tokens", maximum=MAX_TOKENS_PER_REQUEST)
+        if self.input_tokens is not None:
+            parse_count(self.input_tokens, "input_tokens", maximum=MAX_TOKENS_PER_REQUEST)
 
     def key_value(self, cap: Cap) -> str | None:
         if cap.key == "global":

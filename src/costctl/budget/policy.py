@@ -141,19 +141,9 @@ def _read(path: Path) -> Any:
             data.key_lines[str(key).replace("-", "_")] = key_node.start_mark.line + 1
 
     _Loader.add_constructor("tag:yaml.org,2002:map", construct_map)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("budget policy: file not found", where=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"budget policy: cannot read file ({exc})", where=str(path)) from None
-    try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise InputError(f"malformed YAML: {problem}", where=f"{path}{line}") from None
+    from costctl.inputs import parse_yaml, read_text
+
+    return parse_yaml(read_text(path, "budget policy"), where=str(path), what="budget policy", loader=_Loader)
 
 
 def _line_of(node: Any, message: str, prefix: str) -> int:

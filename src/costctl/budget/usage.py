@@ -15,7 +15,8 @@ from typing import Any
 from costctl.errors import InputError
 from costctl.logs.adapters import anthropic, gemini, openai_chat
 from costctl.logs.adapters._common import RecordError
-from costctl.models import Usage
+from costctl.models import TOKEN_FIELDS, Usage
+from costctl.values import MAX_TOKENS_PER_REQUEST, parse_count
 
 PROVIDERS = ("openai", "anthropic", "gemini")
 
@@ -81,11 +82,7 @@ def usage_from_provider(value: Any, *, provider: str | None = None) -> Usage:
         fill[shape](row, mapping)
     except RecordError as exc:
         raise InputError(f"usage ({shape}): {exc}") from None
-    return Usage(
-        input_tokens=row.get("input_tokens") or 0,
-        output_tokens=row.get("output_tokens") or 0,
-        cached_input_tokens=row.get("cached_input_tokens") or 0,
-        cache_write_5m_tokens=row.get("cache_write_5m_tokens") or 0,
-        cache_write_1h_tokens=row.get("cache_write_1h_tokens") or 0,
-        reasoning_tokens=row.get("reasoning_tokens") or 0,
-    )
+    counts = {name: row.get(name) or 0 for name in TOKEN_FIELDS}
+    for name, count in counts.items():  # one request's usage: bounded like a workload's request
+        parse_count(count, f"usage ({shape}): {name}", maximum=MAX_TOKENS_PER_REQUEST)
+    return Usage(**counts)

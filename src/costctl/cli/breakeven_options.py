@@ -30,7 +30,7 @@ GpusPerInstance = Annotated[int | None, typer.Option(help="GPUs per rented insta
 InputLen = Annotated[int, typer.Option("--input-len", help="Input tokens per request.")]
 OutputLen = Annotated[int, typer.Option("--output-len", help="Output tokens per request.")]
 Efficiency = Annotated[
-    float, typer.Option(help="η_sys: measured ÷ roofline (default 0.5, breakeven.md §3.4).")
+    float, typer.Option(help="η_sys: measured ÷ roofline (default 0.5, docs/breakeven.md#efficiency).")
 ]
 Mbu = Annotated[float, typer.Option(help="Memory-bandwidth utilisation inside the roofline.")]
 Mfu = Annotated[float, typer.Option(help="FLOP utilisation inside the roofline.")]

@@ -93,7 +93,7 @@ _METERS = (
 def focus_report(
     catalog: Catalog, engine: Engine, spec: RollupSpec, billing_account: str = "costctl-local"
 ) -> Report:
-    """FOCUS-style rows (reference/ci-and-reports.md §7.3): one per day x model x tags x token meter.
+    """FOCUS-style rows (docs/report.md): one per day x model x tags x token meter.
     Costs are costctl's recomputation at list price (x_CostSource=observed-recomputed), never $0 for an
     unknown price (x_UnknownPrice=true, costs empty)."""
     dims = ("model", "provider", "feature", "team", "environment")

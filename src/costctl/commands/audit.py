@@ -117,7 +117,7 @@ def audit_prompts(catalog: Catalog, inputs: Sequence[PromptInput]) -> Report:
         )
     notes.append(
         "redundancy is found lexically (char n-gram TF-IDF + negation/number guard); heavily reworded "
-        "duplicates are not detected (reference/audit.md §7.5)"
+        "duplicates are not detected (docs/audit.md#similarity-method)"
     )
     tables = [_findings_table(findings), _sections_table(audits), _totals_table(audits, totals)]
     return Report("audit prompt", data, tables, notes, title="costctl audit prompt")
@@ -349,7 +349,7 @@ def _audit_log(catalog: Catalog, con: Any, where: str, days: int) -> Report:
     }
     notes = [
         f"observed {span} day(s) of logs; monthly figures = observed x {days}/{span}",
-        "unused max_tokens headroom is not billed; it reserves tokens-per-minute capacity (reference/audit.md §4)",
+        "unused max_tokens headroom is not billed; it reserves tokens-per-minute capacity (docs/audit.md#output-length-what-is-and-is-not-billed)",
     ]
     if unpriced:
         notes.append(

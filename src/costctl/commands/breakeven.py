@@ -1,6 +1,6 @@
 """`costctl breakeven`: rule of thumb, self-host vs API, RAG vs fine-tune vs long context -> Report.
 
-The models live in costctl.breakeven (formulas from /work/shared/reference/breakeven.md); this module
+The models live in costctl.breakeven (formulas from docs/breakeven.md); this module
 shapes their results into the JSON payload and tables. It never prints.
 """
 
@@ -132,7 +132,7 @@ def rag_report(s: RagScenario, catalog: Catalog, on: dt.date | None) -> tuple[Re
         {
             "name": "amortisation",
             "value": f"{s.amortisation_months} months",
-            "source": "breakeven.md §5.2a default 12",
+            "source": "docs/breakeven.md#defaults (12 months)",
         },
     )
     first = crossings[0] if crossings else {}

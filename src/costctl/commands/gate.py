@@ -1,11 +1,11 @@
 """The CI gate: fail a pipeline when projected monthly spend crosses a threshold.
 
-Rules (reference/ci-and-reports.md §5): `metric` is `monthly_cost`, `increase` (USD against the baseline)
+Rules (docs/ci.md#gate-rules): `metric` is `monthly_cost`, `increase` (USD against the baseline)
 or `increase_pct`; `scope` is `total`, `component:<glob>` or `tag:<key>=<value>`; each rule has a `warn`
 and/or `fail` threshold; `min_abs` is the noise floor of percent rules (a change smaller than it in dollars
 never trips a percent rule). Configured in the workload's `gate:` section or by flags.
 
-Exit codes and their precedence (ci-and-reports.md §5.2):
+Exit codes and their precedence (docs/ci.md#exit-codes):
 1 when a `fail` threshold is certainly breached; else 3 when the answer is incomplete (a price the workload
 needs is unpublished, e.g. no batch rate); else 0. Unknown prices only add cost, so a `monthly_cost` breach
 on the priced part alone is certain (exit 1), while `increase` rules with unknowns on either side are

@@ -11,7 +11,7 @@ Cost semantics (README `## costctl attribute`):
 - a row whose model is unknown, or a known model without a needed price (e.g. no batch rate), is unpriced:
   its requests and tokens are counted in `unpriced_*`, never as $0;
 - a gateway response-cache hit (`gateway_cache_hit`) made no provider call and costs $0 from the provider
-  (reference/log-formats.md §9.15); its tokens are still counted;
+  (docs/log-formats.md); its tokens are still counted;
 - a row tagged `aggregated_requests=N` (usage exports) counts as N requests.
 """
 

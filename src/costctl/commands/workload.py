@@ -31,7 +31,7 @@ Units and conventions:
 - `history: true` makes a session's message k re-send the k-1 earlier exchanges (input + output).
 - `cache_hit_rate`: share of requests whose static prefix (the system prompt) is read from the prompt cache.
   The prefix must reach the model's `min_cacheable_tokens`; OpenAI caches in 1,024 + 128k-token steps; on
-  models with a cache-write price every miss writes the prefix (reference/audit.md §3, pricing.md §2.1).
+  models with a cache-write price every miss writes the prefix (docs/audit.md#prompt-caching-rules-by-provider, docs/pricing.md#usage-convention).
 - `batch_share`: share of requests sent through the batch API. `retry_rate`: extra requests re-sent whole.
 - `fan_out`: `{agents: N, context_tokens: T, output_tokens: O}`: each request starts N sub-agent calls, each
   re-sending a fixed context of T tokens (orchestration frameworks do this).
@@ -59,7 +59,8 @@ DEFAULT_DAYS_PER_MONTH = 30
 MAX_REQUESTS_PER_MONTH = Decimal(10) ** 12
 MAX_MESSAGES_PER_SESSION = 10_000
 OPENAI_CACHE_MIN = 1024
-OPENAI_CACHE_STEP = 128  # reference/audit.md §3: cache hits in increments of 128 tokens after 1,024
+# docs/audit.md#prompt-caching-rules-by-provider: cache hits in increments of 128 tokens after 1,024
+OPENAI_CACHE_STEP = 128
 
 _TOP_KEYS = {
     "schema_version",
@@ -439,7 +440,7 @@ def _split(total: int, share: Decimal) -> tuple[int, int]:
 
 def cacheable_prefix(model: ModelPrice, prefix_tokens: int) -> int:
     """Tokens of a static prefix that a cache hit reads: 0 below the model's minimum (or with no cache
-    price); OpenAI caches 1,024 + 128k tokens (reference/audit.md §3)."""
+    price); OpenAI caches 1,024 + 128k tokens (docs/audit.md#prompt-caching-rules-by-provider)."""
     card = model.current.standard
     minimum = model.min_cacheable_tokens
     if card.cache_read is None or minimum is None or prefix_tokens < minimum:

@@ -3,14 +3,14 @@
 Which tokens each rate applies to and which card a request takes are defined once in `costctl.cost.rates`;
 this module evaluates them in Python, and the rollup engines render the same definitions as SQL.
 
-Semantics (reference/pricing.md §2):
+Semantics (docs/pricing.md):
 - `Usage` is inclusive: uncached input = input - cached reads - cache writes; each part at its own rate.
 - Reasoning is part of output and billed at the output rate.
 - Long-context tier: strict `>` on the whole prompt (cached and written tokens included); once crossed,
-  every token of the request, output included, takes the tier rate (§2.2).
+  every token of the request, output included, takes the tier rate (docs/pricing.md#long-context-tier).
 - Batch: the period's batch card (or the tier's batch card); what batch does to cached reads is written
-  explicitly in each table, never implied (§2.4).
-- The price in force on the request's date (§2.5).
+  explicitly in each table, never implied (docs/pricing.md#batch-prices).
+- The price in force on the request's date (docs/pricing.md#price-history).
 A rate the usage needs but the table does not publish raises `MissingPriceError` (exit 3), never $0.
 """
 
@@ -38,7 +38,7 @@ def select_period(model: ModelPrice, on: dt.date | None) -> PricePeriod:
 
 
 def crosses_tier(period: PricePeriod, prompt_tokens: int) -> bool:
-    """Strict `>` on the whole prompt, cached and written tokens included (reference/pricing.md §2.2)."""
+    """Strict `>` on the whole prompt, cached and written tokens included (docs/pricing.md)."""
     return step_for(period, prompt_tokens) is not None
 
 

@@ -149,7 +149,7 @@ def _lit(text: str) -> str:
 
 
 def _ts_expr(raw: str) -> str:
-    """ISO with or without offset (naive = UTC), or epoch seconds/ms/us/ns by magnitude (log-formats.md §9.6).
+    """ISO with or without offset (naive = UTC), or epoch seconds/ms/us/ns by magnitude (docs/log-formats.md#traps-handled).
 
     The time-zone-aware cast reads `Z`, `+02:00`, `-0800`, `-08` and zone names (`... Europe/Paris`) and takes a
     naive text as UTC (the store's session time zone); `epoch_us` + `make_timestamp` turn the instant into a

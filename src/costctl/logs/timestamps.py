@@ -1,6 +1,6 @@
 """One timestamp parser for every log format.
 
-Accepted (reference/log-formats.md §9 pitfall 6):
+Accepted (docs/log-formats.md#traps-handled):
 - numeric epochs, as numbers or digit strings; the unit is decided by magnitude: below 1e11 seconds
   (1e11 s is the year 5138), below 1e14 milliseconds, below 1e17 microseconds, otherwise nanoseconds
   (OTLP `*TimeUnixNano`, any-agent's integer times);

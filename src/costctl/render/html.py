@@ -1,6 +1,6 @@
 """The monthly report as one self-contained HTML file, and its markdown summary.
 
-Contract (reference/ci-and-reports.md §8.3):
+Contract (docs/report.md#self-contained-html):
 - one file: inline CSS, inline SVG drawn here at build time, no script to run, no font, no URL but `data:`;
   a Content-Security-Policy meta tag forbids any fetch even if something slipped through;
 - every chart's data is a CSV `data:` link beside it, cells neutralised against spreadsheet formulas

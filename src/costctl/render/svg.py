@@ -140,7 +140,7 @@ def bar_chart(
 
 # ---------------------------------------------------------------- report charts (costctl report)
 # Drawn at build time, inline in the HTML: no script, real <text>, a <title> per mark for hover tooltips
-# without JavaScript (reference/ci-and-reports.md §8.3). Coordinates use one decimal so output is stable.
+# without JavaScript (docs/report.md#self-contained-html). Coordinates use one decimal so output is stable.
 
 
 def _open(width: int, height: int, title: str) -> list[str]:

@@ -1,6 +1,6 @@
 """What every adapter shares: file framing, strict field readers, the row builder and its checks.
 
-File framing (reference/log-formats.md §9 pitfall 17): a file is either JSON Lines (its first record fits
+File framing (docs/log-formats.md#traps-handled): a file is either JSON Lines (its first record fits
 on one line; read line by line, never whole) or a JSON document (a top-level array, one pretty-printed
 object, or several concatenated ones; read whole, decoded with `raw_decode`). Gzip is recognised by its
 magic bytes, whatever the file is called.
@@ -310,7 +310,7 @@ _FINISH = {
 
 
 def finish_reason(value: Any) -> str | None:
-    """Normalise to stop, length, tool_calls, content_filter, error (§9 pitfall 13); others lower-cased."""
+    """Normalise to stop, length, tool_calls, content_filter, error (docs/log-formats.md#traps-handled); others lower-cased."""
     value = maybe_json(value)
     if isinstance(value, list):
         value = value[0] if value else None
@@ -369,7 +369,7 @@ def guess_provider(model: str | None) -> str | None:
 
 
 def short_vertex_model(model: str | None) -> str | None:
-    """`projects/…/publishers/google/models/gemini-2.5-flash` -> `gemini-2.5-flash` (§9 pitfall 11)."""
+    """`projects/…/publishers/google/models/gemini-2.5-flash` -> `gemini-2.5-flash` (docs/log-formats.md#traps-handled)."""
     if model and "/models/" in model:
         return model.rsplit("/models/", 1)[1]
     return model
@@ -447,7 +447,7 @@ def inclusive_input(
     """Input under the inclusive convention.
 
     `exclusive=True`: the source documents input as excluding cache tokens (Anthropic), so add them.
-    `exclusive=None`: the convention is unknown (OTel producers, LiteLLM routes, §4 and §7): when the cache
+    `exclusive=None`: the convention is unknown (OTel producers, LiteLLM routes; docs/log-formats.md#traps-handled): when the cache
     counts exceed the input they cannot be a part of it, so they are added and the row is tagged.
     """
     if exclusive or (exclusive is None and cached + writes > input_tokens):

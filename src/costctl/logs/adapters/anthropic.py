@@ -1,7 +1,7 @@
-"""Anthropic Messages API responses and Message Batches results (reference/log-formats.md §3a).
+"""Anthropic Messages API responses and Message Batches results (docs/log-formats.md).
 
 Anthropic `input_tokens` EXCLUDES cache tokens: canonical input = input_tokens + cache_read_input_tokens +
-cache_creation_input_tokens (§9 pitfall 1). Cache writes split by TTL through
+cache_creation_input_tokens (docs/log-formats.md#traps-handled). Cache writes split by TTL through
 `cache_creation.ephemeral_5m_input_tokens` / `ephemeral_1h_input_tokens`; without the split (older logs) the
 whole write is 5-minute, the default TTL.
 
@@ -185,7 +185,7 @@ def _convert_batch(
     else:
         raise RecordError(f"result.type is {kind!r}, expected succeeded, errored, canceled or expired")
     row["is_batch"] = True
-    row["ts"] = ctx.file_mtime  # batch results carry no per-line time (§3a)
+    row["ts"] = ctx.file_mtime  # batch results carry no per-line time (docs/log-formats.md#traps-handled)
     tags["ts_source"] = "file_mtime"
     if custom_id:
         row["request_id"] = f"{custom_id}:{row['request_id']}" if row["request_id"] else custom_id

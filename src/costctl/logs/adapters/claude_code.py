@@ -1,8 +1,8 @@
-"""Claude Code session transcripts, `~/.claude/projects/<project>/<session>.jsonl` (reference/log-formats.md §3c).
+"""Claude Code session transcripts, `~/.claude/projects/<project>/<session>.jsonl` (docs/log-formats.md).
 
 Claude Code writes one line per streamed content block and repeats the response's usage on each; lines of
 one response share `message.id` and `requestId`, and only the last carries the final output count
-(§9 pitfall 3). So: exactly one row per message, from its LAST line (output = the largest count seen, which
+(docs/log-formats.md#traps-handled). So: exactly one row per message, from its LAST line (output = the largest count seen, which
 is the last line's in every real transcript), yielded with the line number of that last line.
 
 Streaming: a message's lines are close together, so a message is emitted once it has not been seen for
@@ -177,7 +177,7 @@ def _row(ctx: ReadContext, done: _Pending) -> Row | Reject:
     row["reported_cost_usd"] = money(record.get("costUSD"), "costUSD")
     cwd = text(record.get("cwd"))
     project = posixpath.basename(cwd.rstrip("/")) if cwd else None
-    # Claude Code has no user or feature field (§9 pitfall 14): the project directory stands for the feature.
+    # Claude Code has no user or feature field (docs/log-formats.md#traps-handled): the project directory stands for the feature.
     row["feature"] = project
     row["environment"] = text(record.get("entrypoint"))
     tags: dict[str, Any] = {

@@ -1,11 +1,11 @@
 """Langfuse exports: `{trace, observations}` documents, observation lists (`{"data": [...]}` or arrays or
-JSONL), and ingestion batches (`{"batch": [trace-create, generation-create, ...]}`) (reference/log-formats.md §5).
+JSONL), and ingestion batches (`{"batch": [trace-create, generation-create, ...]}`) (docs/log-formats.md).
 
 One row per GENERATION/EMBEDDING observation (or any observation carrying usage); spans, tools and agents
 are skipped (counted in `LogRead.skipped`). An observation whose descendants carry usage is not counted
 again (usage once per generation, never on the parents as well).
 
-Usage keys differ per integration (§5, §9 pitfall 2):
+Usage keys differ per integration (docs/log-formats.md#traps-handled):
 - Langfuse's own `input_*`/`output_*` detail keys (`input_cache_read`, `input_cache_creation`,
   `output_reasoning`, ...) are DISJOINT from `input`/`output`: the Langfuse LangChain handler subtracts them
   (langfuse-python `langchain/CallbackHandler.py`, `_parse_usage_model`), so they are added back;
@@ -15,7 +15,7 @@ Usage keys differ per integration (§5, §9 pitfall 2):
 - when `total` exceeds input + output (Vertex/Gemini thinking tokens are not itemised), the difference is
   counted as output reasoning and the row tagged `reasoning_from_total`.
 Latency is recomputed as endTime - startTime in ms (the `latency` field is seconds in some exports and
-milliseconds in others, §9 pitfall 7). Trace `metadata` is a JSON string, observation `metadata` an object.
+milliseconds in others, docs/log-formats.md#traps-handled). Trace `metadata` is a JSON string, observation `metadata` an object.
 """
 
 from __future__ import annotations

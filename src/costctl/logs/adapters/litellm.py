@@ -1,10 +1,10 @@
-"""LiteLLM proxy spend logs: `LiteLLM_SpendLogs` rows and StandardLoggingPayload objects (§4).
+"""LiteLLM proxy spend logs: `LiteLLM_SpendLogs` rows and StandardLoggingPayload objects (docs/log-formats.md).
 
-Traps handled (§9 pitfall 9): `metadata` is JSON inside a string; `request_tags` is the string "[]";
+Traps handled (docs/log-formats.md#traps-handled): `metadata` is JSON inside a string; `request_tags` is the string "[]";
 `cache_hit` is "None"/"True"/"False"/""; `startTime` is naive (UTC); `spend`/`response_cost` is the cost
 LiteLLM computed (kept as reported_cost_usd). Cache and reasoning counts live only in
 `metadata.usage_object` (SpendLogs) or `response.usage` (StandardLoggingPayload). `prompt_tokens` includes
-cache tokens on the chat route but may not on the Anthropic passthrough (§4): an Anthropic-shaped usage
+cache tokens on the chat route but may not on the Anthropic passthrough (LiteLLM PR #23342): an Anthropic-shaped usage
 object (`input_tokens`, no `prompt_tokens`) is converted like Anthropic's, and cache counts larger than the
 input are added and the row tagged (`input_convention=exclusive_detected`).
 Attribution: `end_user` (the customer) -> user_id; `user` (the internal user) -> tag; team alias or id ->
@@ -106,7 +106,7 @@ def convert(ctx: ReadContext, line: int, record: Mapping[str, Any]) -> Row | Rej
     row["prompt_hash"] = prompt_hash(messages)
     request = obj(maybe_json(record.get("proxy_server_request")) or None, "proxy_server_request")
     params = mapping(record.get("model_parameters"))
-    # Never model_map_information.max_tokens: that is the model's limit, not the request's cap (§9 pitfall 12).
+    # Never model_map_information.max_tokens: that is the model's limit, not the request's cap (docs/log-formats.md#traps-handled).
     for source in (request, params):
         for key in ("max_tokens", "max_completion_tokens", "max_output_tokens"):
             if source.get(key) is not None and row["max_tokens"] is None:

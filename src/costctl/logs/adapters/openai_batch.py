@@ -1,9 +1,9 @@
-"""OpenAI Batch API output files, and OpenAI-compatible ones such as Groq's (reference/log-formats.md §2c).
+"""OpenAI Batch API output files, and OpenAI-compatible ones such as Groq's (docs/log-formats.md).
 
 Output line: `{"id", "custom_id", "response": {"status_code", "request_id", "body"}, "error"}`. The input file
 (`batch_input=`) is the only home of the system prompt and `max_tokens`; output order is not input order,
-so the join is on `custom_id` (§9 pitfall 18). Failed lines load as `status=error` rows with zero tokens
-(§9 pitfall 16); they have no time of their own, so they take the file's modification time.
+so the join is on `custom_id` (docs/log-formats.md#traps-handled). Failed lines load as `status=error` rows with zero tokens
+(docs/log-formats.md#traps-handled); they have no time of their own, so they take the file's modification time.
 """
 
 from __future__ import annotations

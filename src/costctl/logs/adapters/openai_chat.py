@@ -1,4 +1,4 @@
-"""OpenAI Chat Completions and Responses API records (reference/log-formats.md §2a, §2b).
+"""OpenAI Chat Completions and Responses API records (docs/log-formats.md).
 
 A record is a response object (`object: chat.completion` or `response`), or what apps log around a call:
 `{"request": {...body...}, "response": {...}, "timestamp"?, "latency_ms"?, "metadata"?}`. The request is the
@@ -164,7 +164,7 @@ def fill_usage(row: Row, usage: Mapping[str, Any]) -> None:
     row["input_tokens"] = inp
     row["output_tokens"] = out
     row["cached_input_tokens"] = tokens(dig(details_in, "cached_tokens"), "cached_tokens")
-    # Some Azure/compatible servers report cache writes; OpenAI itself bills none (§2b).
+    # Some Azure/compatible servers report cache writes; OpenAI itself bills none before GPT-5.6.
     row["cache_write_5m_tokens"] = tokens(dig(details_in, "cache_write_tokens"), "cache_write_tokens")
     row["reasoning_tokens"] = tokens(dig(details_out, "reasoning_tokens"), "reasoning_tokens")
 

@@ -1,11 +1,11 @@
-"""OpenAI organization Usage API and Costs API exports (reference/log-formats.md §2d).
+"""OpenAI organization Usage API and Costs API exports (docs/log-formats.md).
 
 These are aggregates, not requests. Each result of a bucket becomes ONE canonical row: the bucket start is
 `ts`, token fields hold the bucket's sums, and the tag `aggregated_requests` holds `num_model_requests` (the
 rollups must count that many requests for the row, not one). A Costs API result becomes a row with zero
 tokens, `reported_cost_usd` = `amount.value` and `aggregated_requests` = 0. `request_id` is a deterministic
 key of the bucket and its group-by dimensions, so re-ingesting an overlapping export adds nothing.
-Usage API `user_id` is the key owner, not an end user (§9 pitfall 14): it goes to the tag `key_owner`.
+Usage API `user_id` is the key owner, not an end user (docs/log-formats.md#traps-handled): it goes to the tag `key_owner`.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""OpenTelemetry GenAI spans (reference/log-formats.md §7).
+"""OpenTelemetry GenAI spans (docs/log-formats.md).
 
 Shapes read: OTLP JSON (`resourceSpans/scopeSpans/spans`, attributes as `[{key, value: {intValue|...}}]`,
 one document or one per line); Python ConsoleSpanExporter output (one object per span, `context.span_id`,
 `parent_id`, a plain `attributes` dict, ISO times; concatenated pretty-printed objects); framework dumps
 such as any-agent's (`{"spans": [...]}` with integer ids and integer-nanosecond times).
 
-Counted once (§9 pitfall 4): a span with usage whose descendants also carry usage is dropped; the leaf
+Counted once (docs/log-formats.md#traps-handled): a span with usage whose descendants also carry usage is dropped; the leaf
 model-call spans are kept whatever their operation name (any-agent calls them `call_llm`). Spans are held
 per trace until the trace's root span arrives (exporters emit children before parents) or the file ends.
 The same span printed twice is read once. Spans without usage are skipped (counted in LogRead.skipped).
@@ -270,7 +270,8 @@ def _convert(ctx: ReadContext, line: int, span: Mapping[str, Any]) -> Row | Reje
         end = timestamp(span["end"], "end_time")
         row["latency_ms"] = (end - row["ts"]).total_seconds() * 1000.0
     else:
-        row["status"] = "incomplete"  # end_time null: the call never finished (§9 pitfall 16)
+        # end_time null: the call never finished (docs/log-formats.md#traps-handled)
+        row["status"] = "incomplete"
     cached = _first(attrs, CACHE_READ_KEYS, "cache_read") or 0
     writes = _first(attrs, CACHE_WRITE_KEYS, "cache_write") or 0
     inp = _first(attrs, INPUT_KEYS, "input") or 0
