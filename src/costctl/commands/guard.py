@@ -97,6 +97,17 @@ def check_report(decision: Decision) -> Report:
         "reject": "reject: no model fits the budget",
     }[decision.decision]
     tables = [
+        # first, so CSV (which carries a report's first table) says what to do with the request
+        Table(
+            title="Decision",
+            columns=[
+                Column("decision", "Decision"),
+                Column("model_used", "Model to call"),
+                Column("request_id", "Request"),
+                Column("reserved_usd", "Reserved", "usd"),
+            ],
+            rows=[data],
+        ),
         Table(
             title="Models tried",
             columns=[
