@@ -118,7 +118,7 @@ def check_report(decision: Decision) -> Report:
                 Column("within_budget", "Fits"),
             ],
             rows=candidates,
-        )
+        ),
     ]
     if caps:
         tables.append(Table(title="Caps", columns=_CAP_COLUMNS, rows=caps))
