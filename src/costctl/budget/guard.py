@@ -40,7 +40,13 @@ from costctl.budget.ledger import (
     to_pusd,
 )
 from costctl.budget.policy import Cap, GuardPolicy
-from costctl.budget.request import Candidate, chat_messages, check_max_tokens, price_candidate
+from costctl.budget.request import (
+    Candidate,
+    chat_messages,
+    check_fits_some_context,
+    check_max_tokens,
+    price_candidate,
+)
 from costctl.budget.usage import usage_from_provider
 from costctl.cost.price import price_usage
 from costctl.errors import InputError
@@ -303,6 +309,7 @@ class BudgetGuard:
                 buckets=states,
                 warnings=self._warnings(states),
             )
+        check_fits_some_context(candidates)
         first = candidates[0]
         rejected = self._reservation(request, request_id, now_us, first, 0, [], None)
         rejected.model = None

@@ -26,7 +26,7 @@ from typing import Any
 from costctl.budget.request import BudgetDecision as BudgetDecision
 from costctl.budget.request import BudgetPolicy as BudgetPolicy
 from costctl.budget.request import Candidate as Candidate
-from costctl.budget.request import chat_messages, check_max_tokens, price_candidate
+from costctl.budget.request import chat_messages, check_fits_some_context, check_max_tokens, price_candidate
 from costctl.errors import InputError
 from costctl.pricing.catalog import Catalog
 from costctl.report import Column, Report, Table
@@ -64,6 +64,7 @@ def check_request_budget(
         if candidate.ok:
             decision = "allow" if i == 0 else "fallback"
             return BudgetDecision(decision, candidate.model, candidate.estimated_cost_usd, tuple(candidates))
+    check_fits_some_context(candidates)
     return BudgetDecision("reject", None, candidates[0].estimated_cost_usd, tuple(candidates))
 
 
