@@ -68,9 +68,9 @@ def check_request_budget(
     return BudgetDecision("reject", None, candidates[0].estimated_cost_usd, tuple(candidates))
 
 
-def budget_report(decision: BudgetDecision, policy: BudgetPolicy, *, on: dt.date) -> Report:
-    """JSON: `decision`, `model_used`, worst-case `estimated_cost_usd`, and every model tried."""
-    rows = [
+def candidate_rows(candidates: Sequence[Candidate]) -> list[dict[str, Any]]:
+    """Every model a budget tried: its worst case, whether it fits, and the limits it breaks."""
+    return [
         {
             "model": c.model,
             "input_tokens": c.input_tokens,
@@ -80,8 +80,13 @@ def budget_report(decision: BudgetDecision, policy: BudgetPolicy, *, on: dt.date
             "within_budget": c.ok,
             "violations": list(c.violations),
         }
-        for c in decision.candidates
+        for c in candidates
     ]
+
+
+def budget_report(decision: BudgetDecision, policy: BudgetPolicy, *, on: dt.date) -> Report:
+    """JSON: `decision`, `model_used`, worst-case `estimated_cost_usd`, and every model tried."""
+    rows = candidate_rows(decision.candidates)
     data = {
         "decision": decision.decision,
         "model_used": decision.model_used,
