@@ -3,6 +3,8 @@
 Side by side, on the same SQLite file with the same settings (WAL, synchronous=NORMAL, BEGIN IMMEDIATE):
 - baseline: a bare read-and-insert of one row (BEGIN IMMEDIATE; SELECT one row by key; INSERT one row; COMMIT);
 - the floor of any reserve-then-settle scheme: that transaction, then a second one updating the row;
+- the ledger alone: `reserve` + `settle` of one request against the same three caps with the amounts already
+  computed (what the SQLite ledger costs without the guard's pricing, usage conversion and decision);
 - `check` + `record` of one request against three caps (user per day, feature per month, global per month):
   with the input already counted (`input_tokens`), and with a short prompt counted by tiktoken.
 Target: check + record within 3x of the baseline. Medians of several rounds, wall and CPU time.
@@ -21,6 +23,7 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 shared = ROOT.parent / "shared" / "tiktoken-cache"
@@ -28,6 +31,7 @@ if "TIKTOKEN_CACHE_DIR" not in os.environ and shared.is_dir():
     os.environ["TIKTOKEN_CACHE_DIR"] = str(shared)
 
 from costctl.budget import BudgetGuard, GuardRequest, open_ledger  # noqa: E402
+from costctl.budget.ledger import Reservation, epoch_us, new_request_id  # noqa: E402
 from costctl.budget.policy import Cap, GuardPolicy  # noqa: E402
 from costctl.budget.request import BudgetPolicy  # noqa: E402
 from costctl.pricing.catalog import load_catalog  # noqa: E402
@@ -84,6 +88,33 @@ def main() -> None:
         con.execute("UPDATE bench_rows SET amount = amount + 1 WHERE id = last_insert_rowid()")
         con.execute("COMMIT")
 
+    # what the guard hands the ledger for the `counted` requests below, computed once here
+    def request(i: int, **extra: Any) -> GuardRequest:
+        return GuardRequest(model="gpt-4.1", max_tokens=500, user=f"u{i % 100}", feature="search", **extra)
+
+    probe = guard.check(request(0, input_tokens=25))
+    actual = guard.record(probe, usage)
+    holds = {k: [hold for _, hold in guard.holds(request(k), probe.at)] for k in range(100)}
+
+    def ledger_only(i: int) -> None:
+        now_us = epoch_us(guard.clock())
+        reservation = Reservation(
+            request_id=new_request_id(now_us),
+            ts_us=now_us,
+            decision="allow",
+            model=probe.model_used,
+            model_requested="gpt-4.1",
+            input_tokens=25,
+            max_tokens=500,
+            reserved_usd=probe.reserved_usd,
+            expires_us=now_us + policy.reservation_ttl_seconds * 1_000_000,
+            holds=holds[i % 100],
+            user_id=f"u{i % 100}",
+            feature="search",
+        )
+        ledger.reserve(reservation, now_us=now_us, charge_expired=True)
+        ledger.settle(reservation.request_id, actual.usage, actual.actual_usd, now_us=now_us)
+
     def counted(i: int) -> None:
         d = guard.check(
             GuardRequest(
@@ -98,11 +129,12 @@ def main() -> None:
         )
         guard.record(d, usage)
 
-    for warm in (bare, two_step, counted, prompted):
+    for warm in (bare, two_step, ledger_only, counted, prompted):
         for i in range(20):
             warm(10**6 + i)
     base = per_request(bare, n)
     floor = per_request(two_step, n)
+    ledger_alone = per_request(ledger_only, n)
     guard_counted = per_request(counted, n)
     guard_prompted = per_request(prompted, n)
     ledger.close()
@@ -113,6 +145,7 @@ def main() -> None:
     rows = [
         ("bare SQLite read + insert of one row", base),
         ("bare read + insert, then update it (2 commits)", floor),
+        ("ledger reserve + settle alone, 3 caps", ledger_alone),
         ("check + record, input counted by the caller", guard_counted),
         ("check + record, prompt counted (tiktoken)", guard_prompted),
     ]

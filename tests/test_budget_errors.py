@@ -46,3 +46,12 @@ def test_absurd_usage_counts_are_refused() -> None:
     with pytest.raises(InputError) as err:
         usage_from_provider({"prompt_tokens": 2**70, "completion_tokens": 1})
     assert "input_tokens" in err.value.line() and "at most" in err.value.line()
+
+
+def test_csv_of_a_check_carries_the_decision(tmp_path: Path) -> None:
+    res = invoke("budget", "check", "--policy", POLICY, "--ledger", str(tmp_path / "l.sqlite"),
+                 "-m", "gpt-4.1", "--max-tokens", "100", "--input-tokens", "50", "-f", "csv")  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    header, row = res.stdout.splitlines()[:2]
+    assert header == "Decision,Model to call,Request,Reserved"
+    assert row.startswith("allow,gpt-4.1,")

@@ -180,8 +180,14 @@ def test_a_request_above_the_context_window(tmp_path: Path) -> None:
         "-f",
         "json",
     )
-    assert budget.exit_code == 1, budget.stderr  # rejected: the provider would refuse the request
-    assert any("context window" in v for c in budget.json()["candidates"] for v in c["violations"])
+    # no model tried can take it: an input error (exit 2), whatever the budget
+    assert budget.exit_code == 2, budget.stderr
+    assert "context window" in budget.stderr and "no model tried can take this request" in budget.stderr
+    routed = invoke("estimate", "-m", "gpt-4o-mini", "--text", "hello", "--max-tokens", "200000",
+                    "--budget", "100", "--fallback", "gpt-4.1-mini", "-f", "json")  # fmt: skip
+    assert routed.exit_code == 0, routed.stderr  # a fallback with a larger window takes it
+    assert routed.json()["decision"] == "fallback"
+    assert any("context window" in v for c in routed.json()["candidates"] for v in c["violations"])
 
 
 def test_money_is_exact_at_the_bounds(tmp_path: Path) -> None:

@@ -40,7 +40,13 @@ from costctl.budget.ledger import (
     to_pusd,
 )
 from costctl.budget.policy import Cap, GuardPolicy
-from costctl.budget.request import Candidate, chat_messages, check_max_tokens, price_candidate
+from costctl.budget.request import (
+    Candidate,
+    chat_messages,
+    check_fits_some_context,
+    check_max_tokens,
+    price_candidate,
+)
 from costctl.budget.usage import usage_from_provider
 from costctl.cost.price import price_usage
 from costctl.errors import InputError
@@ -159,8 +165,13 @@ class Recorded:
         return None if not self.reserved_usd else self.actual_usd / self.reserved_usd * 100
 
 
+def period_names(when: dt.datetime) -> dict[str, str]:
+    """The current bucket period of each cap period (day, month) at `when` (UTC)."""
+    return {"day": when.date().isoformat(), "month": f"{when.year:04d}-{when.month:02d}"}
+
+
 def period_of(cap: Cap, when: dt.datetime) -> str:
-    return when.date().isoformat() if cap.period == "day" else f"{when.year:04d}-{when.month:02d}"
+    return period_names(when)[cap.period]
 
 
 def cap_status(cap: Cap, state: BucketState) -> CapStatus:
@@ -209,6 +220,8 @@ class BudgetGuard:
             c.name: None if c.hard_usd is None else to_pusd(c.hard_usd, up=False) for c in policy.caps
         }
         self._prices: dict[tuple[str, str], ModelPrice] = {}
+        self._ttl = dt.timedelta(seconds=policy.reservation_ttl_seconds)
+        self._ttl_us = self._ttl // dt.timedelta(microseconds=1)
         self._lowest_warn_pct = {c.name: min(c.warn_at_pct, default=None) for c in policy.caps}
         if policy.per_request.fallback_model:  # a typo in the fallback is an error before any request
             catalog.get(policy.per_request.fallback_model, where="per_request.fallback_model")
@@ -225,11 +238,12 @@ class BudgetGuard:
     def holds(self, request: GuardRequest, when: dt.datetime) -> list[tuple[Cap, Hold]]:
         """The cap buckets a request is checked against."""
         found = []
+        periods = period_names(when)  # once per request, not once per cap
         for cap in self.policy.caps:
             value = request.key_value(cap)
             if value is None or (cap.value is not None and value != cap.value):
                 continue
-            found.append((cap, Hold(cap.name, period_of(cap, when), value, self._hard_pusd[cap.name])))
+            found.append((cap, Hold(cap.name, periods[cap.period], value, self._hard_pusd[cap.name])))
         return found
 
     def check(self, request: GuardRequest) -> Decision:
@@ -250,7 +264,7 @@ class BudgetGuard:
         holds = self.holds(request, now)
         now_us = epoch_us(now)
         request_id = request.request_id or new_request_id(now_us)
-        ttl = dt.timedelta(seconds=self.policy.reservation_ttl_seconds)
+        ttl = self._ttl
         charge = self.policy.on_expiry == "charge"
         candidates: list[Candidate] = []
         for i, price in enumerate(prices):
@@ -295,6 +309,7 @@ class BudgetGuard:
                 buckets=states,
                 warnings=self._warnings(states),
             )
+        check_fits_some_context(candidates)
         first = candidates[0]
         rejected = self._reservation(request, request_id, now_us, first, 0, [], None)
         rejected.model = None
@@ -335,7 +350,7 @@ class BudgetGuard:
             input_tokens=candidate.input_tokens,
             max_tokens=request.max_tokens,
             reserved_usd=candidate.estimated_cost_usd,
-            expires_us=None if ttl is None else now_us + ttl // dt.timedelta(microseconds=1),
+            expires_us=None if ttl is None else now_us + self._ttl_us,
             holds=[h for _, h in holds],
             user_id=request.user,
             feature=request.feature,

@@ -140,15 +140,18 @@ def new_request_id(ts_us: int) -> str:
     return f"{ts_us:014x}{os.urandom(9).hex()}"
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
 def epoch_us(when: dt.datetime) -> int:
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.timezone.utc)
-    delta = when - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return (when - _EPOCH) // _MICROSECOND  # exact integer arithmetic on timedelta, no float
 
 
 def from_epoch_us(value: int) -> dt.datetime:
-    return dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(microseconds=value)
+    return _EPOCH + dt.timedelta(microseconds=value)
 
 
 @dataclass(frozen=True)
@@ -306,7 +309,8 @@ class Ledger:
         any hard limit would be crossed; the request row is written only when admitted."""
         holds = sorted(reservation.holds, key=lambda h: h.bucket)
         names = [h.bucket for h in holds]
-        amount = reservation.reserved_pusd
+        row = reservation.values("reserved")
+        amount: int = row[9]  # reserved_pusd, rounded up once
 
         sweep = now_us >= self._next_sweep_us
         if sweep:  # at most once a second per process: the probe is a query of its own
@@ -318,7 +322,7 @@ class Ledger:
             if sweep and not self._sweep_apart:
                 self._expire(now_us, charge_expired)
             if not holds:
-                self._exec(_INSERT_SQL, reservation.values("reserved"))
+                self._exec(_INSERT_SQL, row)
                 return ReserveOutcome(True, ())
             found = {b.bucket: b for b in self._buckets_named(names)}
             missing = [h for h in holds if h.bucket not in found]
@@ -338,7 +342,7 @@ class Ledger:
                     )
                     state = dataclasses.replace(state, hard_pusd=h.hard_pusd)
                 current.append(state)
-            admitted, states = self._check_and_add(names, amount, reservation.values("reserved"), current)
+            admitted, states = self._check_and_add(names, amount, row, current)
             return ReserveOutcome(admitted, tuple(states))
 
         outcome: ReserveOutcome = self._retry(work)

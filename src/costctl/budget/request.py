@@ -53,6 +53,7 @@ class Candidate:
     output_tokens: int
     estimated_cost_usd: Decimal
     violations: tuple[str, ...]
+    context_overflow: str | None = None  # why the provider would refuse the request (it is also a violation)
 
     @property
     def ok(self) -> bool:
@@ -129,7 +130,15 @@ def price_candidate(
         output_tokens=max_tokens,
         estimated_cost_usd=cost,
         violations=violations(policy, input_tokens, max_tokens, cost) + ((overflow,) if overflow else ()),
+        context_overflow=overflow,
     )
+
+
+def check_fits_some_context(candidates: Sequence[Candidate]) -> None:
+    """A request that no model tried could even accept is an input error (exit 2), not a budget verdict:
+    it exceeds every context window, so no budget could ever allow it."""
+    if candidates and all(c.context_overflow for c in candidates):
+        raise InputError(f"{candidates[0].context_overflow}; no model tried can take this request")
 
 
 def check_max_tokens(max_tokens: Any) -> int:

@@ -26,7 +26,7 @@ from typing import Any
 from costctl.budget.request import BudgetDecision as BudgetDecision
 from costctl.budget.request import BudgetPolicy as BudgetPolicy
 from costctl.budget.request import Candidate as Candidate
-from costctl.budget.request import chat_messages, check_max_tokens, price_candidate
+from costctl.budget.request import chat_messages, check_fits_some_context, check_max_tokens, price_candidate
 from costctl.errors import InputError
 from costctl.pricing.catalog import Catalog
 from costctl.report import Column, Report, Table
@@ -64,12 +64,13 @@ def check_request_budget(
         if candidate.ok:
             decision = "allow" if i == 0 else "fallback"
             return BudgetDecision(decision, candidate.model, candidate.estimated_cost_usd, tuple(candidates))
+    check_fits_some_context(candidates)
     return BudgetDecision("reject", None, candidates[0].estimated_cost_usd, tuple(candidates))
 
 
-def budget_report(decision: BudgetDecision, policy: BudgetPolicy, *, on: dt.date) -> Report:
-    """JSON: `decision`, `model_used`, worst-case `estimated_cost_usd`, and every model tried."""
-    rows = [
+def candidate_rows(candidates: Sequence[Candidate]) -> list[dict[str, Any]]:
+    """Every model a budget tried: its worst case, whether it fits, and the limits it breaks."""
+    return [
         {
             "model": c.model,
             "input_tokens": c.input_tokens,
@@ -79,8 +80,13 @@ def budget_report(decision: BudgetDecision, policy: BudgetPolicy, *, on: dt.date
             "within_budget": c.ok,
             "violations": list(c.violations),
         }
-        for c in decision.candidates
+        for c in candidates
     ]
+
+
+def budget_report(decision: BudgetDecision, policy: BudgetPolicy, *, on: dt.date) -> Report:
+    """JSON: `decision`, `model_used`, worst-case `estimated_cost_usd`, and every model tried."""
+    rows = candidate_rows(decision.candidates)
     data = {
         "decision": decision.decision,
         "model_used": decision.model_used,

@@ -26,6 +26,7 @@ from costctl.budget.guard import (
 )
 from costctl.budget.ledger import BucketState, Ledger, epoch_us, from_epoch_us, from_pusd
 from costctl.budget.policy import Cap, GuardPolicy
+from costctl.commands.budget import candidate_rows
 from costctl.errors import ExitCode
 from costctl.models import ZERO
 from costctl.pricing.catalog import Catalog
@@ -65,18 +66,7 @@ def _cap_row(s: CapStatus) -> dict[str, Any]:
 def check_report(decision: Decision) -> Report:
     """JSON: decision, model_used (the fallback on a downgrade), request_id, reserved worst case, every
     model tried with its worst case and violations, and each cap as the decision left it."""
-    candidates = [
-        {
-            "model": c.model,
-            "input_tokens": c.input_tokens,
-            "input_tokens_exact": c.input_tokens_exact,
-            "output_tokens": c.output_tokens,
-            "estimated_cost_usd": c.estimated_cost_usd,
-            "within_budget": c.ok,
-            "violations": list(c.violations),
-        }
-        for c in decision.candidates
-    ]
+    candidates = candidate_rows(decision.candidates)
     caps = [_cap_row(s) for s in decision.caps]
     data = {
         "decision": decision.decision,
@@ -97,6 +87,17 @@ def check_report(decision: Decision) -> Report:
         "reject": "reject: no model fits the budget",
     }[decision.decision]
     tables = [
+        # first, so CSV (which carries a report's first table) says what to do with the request
+        Table(
+            title="Decision",
+            columns=[
+                Column("decision", "Decision"),
+                Column("model_used", "Model to call"),
+                Column("request_id", "Request"),
+                Column("reserved_usd", "Reserved", "usd"),
+            ],
+            rows=[data],
+        ),
         Table(
             title="Models tried",
             columns=[
@@ -107,7 +108,7 @@ def check_report(decision: Decision) -> Report:
                 Column("within_budget", "Fits"),
             ],
             rows=candidates,
-        )
+        ),
     ]
     if caps:
         tables.append(Table(title="Caps", columns=_CAP_COLUMNS, rows=caps))

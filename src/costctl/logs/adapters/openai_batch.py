@@ -62,12 +62,19 @@ def load_batch_input(path: Path) -> dict[str, BatchRequest]:
     if not path.is_file():
         raise InputError("batch input file not found", where=str(path))
     found: dict[str, BatchRequest] = {}
-    for _line, record in iter_records(path):
-        if isinstance(record, BadJson) or not isinstance(record, Mapping) or "custom_id" not in record:
-            continue  # the output side reports its own problems; an unusable input line only loses the join
+    for line, record in iter_records(path):
+        # The user named this file to join on: a line it cannot use would silently lose that join, so it is
+        # an error naming the line, not a skip.
+        where = f"{path}:{line}"
+        if isinstance(record, BadJson):
+            raise InputError(f"--batch-input: {record.reason}", where=where)
+        if not isinstance(record, Mapping) or "custom_id" not in record:
+            raise InputError("--batch-input: expected a batch request with a custom_id", where=where)
         body = record.get("body") if isinstance(record.get("body"), Mapping) else record.get("params")
         if not isinstance(body, Mapping):
-            continue
+            raise InputError(
+                "--batch-input: expected the request in `body` (OpenAI) or `params` (Anthropic)", where=where
+            )
         messages = body.get("messages", body.get("input"))
         system = body.get("system", body.get("instructions"))
         if isinstance(system, list):
