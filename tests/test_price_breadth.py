@@ -426,3 +426,19 @@ def test_service_tier_is_a_rate_selecting_dimension_of_the_rates_table(catalog):
     assert all(r.card_missing for r in fast if r.batch)
     # a model without tiers has only standard rows: a tier it does not publish matches no row (unpriced)
     assert {r.service_tier for r in rate_rows("claude-sonnet-4-5", catalog.get("claude-sonnet-4-5"))} == {""}
+
+
+def test_audit_logs_prices_fast_mode_like_the_rollups(tmp_path: Path):
+    log = tmp_path / "session.jsonl"
+    log.write_text(
+        "\n".join([_claude_line(1, "claude-opus-4-6", "fast"), _claude_line(2, "claude-opus-4-6", None)])
+        + "\n"
+    )
+    db = str(tmp_path / "c.duckdb")
+    assert invoke("attribute", "ingest", str(log), "--db", db).exit_code == 0
+    audit = invoke("audit", "logs", "--db", db, "-f", "json")
+    assert audit.exit_code == 0, audit.stderr
+    report = invoke("attribute", "report", "--db", db, "--by", "model", "-f", "json").json()
+    # one bill, two commands: the fast request at fast rates (0.18) plus the standard one (0.03)
+    assert Decimal(str(audit.json()["totals"]["observed_usd"])) == Decimal("0.21")
+    assert Decimal(str(report["rows"][0]["cost_usd"])) == Decimal("0.21")

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from costctl.cost.price import price_step_group
-from costctl.cost.rates import RATE_COLUMNS, RateTable, match_sql
+from costctl.cost.rates import RATE_COLUMNS, RateTable, match_sql, service_tier_sql
 from costctl.errors import CostctlError, InputError
 from costctl.logs.schema import COLUMN_NAMES
 from costctl.models import ZERO, Usage
@@ -162,15 +162,21 @@ def prepare(con: Any, catalog: Catalog) -> dict[str, Any]:
 
 def _rows_sql(fragments: dict[str, str]) -> str:
     """The per-row query in one dialect, joined to the rates table the rollups use (one tier decision)."""
+    # the tier each request was billed at (Claude Code `speed: fast`, a logged `service_tier`), as the rollups
+    tier = service_tier_sql(
+        fragments["tag"].format(col="r.tags", path="$.speed"),
+        fragments["tag"].format(col="r.tags", path="$.service_tier"),
+    )
     row_expr = {
         "raw_model": "r.model",
         "is_batch": "coalesce(r.is_batch, FALSE)",
         "day": "CAST(r.ts AS DATE)",
         "prompt_tokens": "coalesce(r.input_tokens, 0)",
-        # the audit's savings are priced at the standard card's steps (its checks do not split by service tier)
-        "service_tier": "''",
+        "service_tier": tier,
     }
-    return _ROWS_SQL.format(**fragments, rate_match=match_sql(lambda c: f"t.rt_{c}", row_expr.__getitem__))
+    return _ROWS_SQL.format(
+        **fragments, service_tier=tier, rate_match=match_sql(lambda c: f"t.rt_{c}", row_expr.__getitem__)
+    )
 
 
 def dialect(con: Any) -> str:
@@ -179,13 +185,21 @@ def dialect(con: Any) -> str:
 
 # The fragments where DuckDB's SQL and Spark's differ (constants, never user text). Seconds between two
 # timestamps: DuckDB's epoch(interval) is exact to the microsecond, as unix_micros differences are.
-_DUCKDB = {"secs_a": "epoch(", "secs_b": " - ", "secs_c": ")", "idiv": "//", "regex": "regexp_matches"}
+_DUCKDB = {
+    "secs_a": "epoch(",
+    "secs_b": " - ",
+    "secs_c": ")",
+    "idiv": "//",
+    "regex": "regexp_matches",
+    "tag": "json_extract_string({col}, '{path}')",
+}
 _SPARK = {
     "secs_a": "(unix_micros(",
     "secs_b": ") - unix_micros(",
     "secs_c": ")) / 1000000.0",
     "idiv": "div",
     "regex": "regexp_like",
+    "tag": "get_json_object({col}, '{path}')",
 }
 # Exact linear-interpolation percentiles in both: DuckDB quantile_cont and Spark percentile (not
 # percentile_approx) both take the value at (n - 1) x p between the two nearest order statistics.
@@ -203,6 +217,7 @@ WITH base AS (
         m.min_cacheable, m.cache_step, m.write_priced,
         -- the long-context step of the price in force on the request's day (costctl.cost.rates)
         coalesce(t.rt_prompt_above, -1) AS tier_above,
+        {service_tier} AS service_tier,
         lower(coalesce(r.finish_reason, '')) = 'length' AS truncated,
         coalesce(r.status, 'ok') IN ('ok', '200', 'success') AS ok,
         {secs_a}r.ts{secs_b}lag(r.ts) OVER (PARTITION BY r.model, r.prompt_hash ORDER BY r.ts){secs_c} AS gap_prompt,
@@ -269,15 +284,17 @@ def priced(
     """Price the rows passing a named filter, grouped by a named key, through the one formula."""
     i, c, w5, w1 = _USAGE_COLUMNS[usage]
     sql = (
-        f"SELECT {_KEYS[key]} AS k, model, day, batch, tier_above, count(*), "  # noqa: S608 (constant fragments)
+        f"SELECT {_KEYS[key]} AS k, model, day, batch, tier_above, service_tier, count(*), "  # noqa: S608 (constant fragments)
         f"sum(coalesce({i}, 0)), sum(coalesce({c}, 0)), sum(coalesce({w5}, 0)), sum(coalesce({w1}, 0)), "
         "sum(o_tok), sum(r_tok) "
         f"FROM audit_rows WHERE {_FILTERS[filter_name]} GROUP BY ALL "
         # a fixed order (NULLS LAST in both dialects), so findings with equal amounts list alike on every engine
-        "ORDER BY 1 NULLS LAST, 2 NULLS LAST, 3 NULLS LAST, 4 NULLS LAST, 5 NULLS LAST"
+        "ORDER BY 1 NULLS LAST, 2 NULLS LAST, 3 NULLS LAST, 4 NULLS LAST, 5 NULLS LAST, 6 NULLS LAST"
     )
     out: dict[str, Priced] = {}
-    for k, name, day, batch, above, n, inp, cached, w5s, w1s, out_tok, reas in con.execute(sql).fetchall():
+    for k, name, day, batch, above, tier, n, inp, cached, w5s, w1s, out_tok, reas in con.execute(
+        sql
+    ).fetchall():
         bucket = out.setdefault(k, Priced())
         bucket.requests += int(n)
         model = resolved.get(name) if name is not None else None
@@ -299,6 +316,7 @@ def priced(
                 prompt_above=int(above),
                 on=day,
                 batch=bool(batch),
+                service_tier=tier or None,
             )
         except CostctlError:  # a missing price or inconsistent logged usage: unpriced, never $0
             bucket.unpriced_requests += int(n)
