@@ -35,7 +35,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from costctl.pricing.importers import LL_MODES, LL_PROVIDERS, ll_period, num, tokenizer_for
+from costctl.pricing.importers import LL_MODES, LL_PROVIDERS, litellm_entry, num, tokenizer_for
 
 GENAI_PRICES_VERSION = "0.2.3"
 LITELLM_VERSION = "1.110.2"
@@ -331,26 +331,11 @@ def litellm_table(path: Path, known: set[str], upgrade: bool) -> dict[str, Any]:
             continue
         if key.lower() in seen:
             continue  # genai-prices (or an earlier key) already names it
-        try:
-            period = ll_period(entry, kind)
-        except ValueError as exc:
-            skipped.append({"id": key, "reason": str(exc)})
+        model, reason = litellm_entry(key, entry)  # the same conversion as `costctl pricing import`
+        if model is None:
+            skipped.append({"id": key, "reason": reason})
             continue
-        if period is None:
-            skipped.append({"id": key, "reason": "no per-token input/output price"})
-            continue
-        model: dict[str, Any] = {
-            "id": key,
-            "provider": provider,
-            "kind": kind,
-            "tokenizer": tokenizer_for(provider, key.rsplit("/", 1)[-1]),
-        }
-        if isinstance(entry.get("max_input_tokens"), int) and entry["max_input_tokens"] > 0:
-            model["context_window"] = entry["max_input_tokens"]
-        if isinstance(entry.get("max_output_tokens"), int) and entry["max_output_tokens"] > 0:
-            model["max_output_tokens"] = entry["max_output_tokens"]
-        if isinstance(entry.get("source"), str) and entry["source"].startswith(("http://", "https://")):
-            model["source_url"] = entry["source"]
+        prices = model.pop("prices")
         other = [
             label
             for k, label in (
@@ -363,7 +348,7 @@ def litellm_table(path: Path, known: set[str], upgrade: bool) -> dict[str, Any]:
         ]
         if other:
             model["notes"] = "Also bills " + ", ".join(other) + " (not priced by costctl)."
-        model["prices"] = [period]
+        model["prices"] = prices
         seen.add(key.lower())
         models.append(model)
     return {
